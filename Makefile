@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   -- the main job on the bundled prostate data
+#   make test   -- the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean browser
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The pinned CPU build of torch first, so the permissive torch>=2.1 of the extra
+	# is already satisfied and no multi-GB CUDA build is pulled.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test,dev,plot,io,dask,torch]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ridgekit demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,74 @@
+"""Input checks shared by the estimators: one clear message per problem."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = ["check_alpha", "check_sample_weight", "check_alpha_grid"]
+
+
+def check_alpha(alpha, n_targets: int, name: str = "alpha") -> np.ndarray:
+    """Validate a penalty: a finite scalar >= 0, or one per target.
+
+    Returns an array of shape (n_targets,).
+    """
+    try:
+        a = np.asarray(alpha, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {alpha!r}") from exc
+    if a.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or 1-D array, got shape {a.shape}")
+    if a.ndim == 1 and a.size not in (1, n_targets):
+        raise ValueError(
+            f"{name} has {a.size} values but y has {n_targets} target(s); give one {name} "
+            "or exactly one per target"
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {alpha!r}")
+    if np.any(a < 0):
+        raise ValueError(f"{name} must be >= 0, got {alpha!r}")
+    return np.broadcast_to(a, (n_targets,)).astype(float)
+
+
+def check_alpha_grid(alphas, name: str = "alphas") -> np.ndarray:
+    """Validate a λ grid: a non-empty 1-D array of finite values >= 0."""
+    if isinstance(alphas, numbers.Number):
+        alphas = [alphas]
+    try:
+        a = np.asarray(alphas, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers, got {alphas!r}") from exc
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty; give at least one value")
+    if np.any(np.isnan(a)):
+        raise ValueError(f"{name} contains NaN")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains infinite values")
+    if np.any(a < 0):
+        raise ValueError(f"{name} must be >= 0; got min {a.min()!r}")
+    return a
+
+
+def check_sample_weight(sample_weight, X) -> np.ndarray | None:
+    """Validate sample weights: shape (n,), finite, >= 0, with a positive sum.
+
+    Returns None for ``None`` (unit weights) so that unweighted fits take the faster path.
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(X.shape[0], float(sample_weight))
+    w = np.asarray(sample_weight)
+    if w.ndim == 1 and w.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} values but X has {X.shape[0]} samples"
+        )
+    w = _check_sample_weight(w, X, dtype=np.float64, ensure_non_negative=True)
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; at least one weight must be positive")
+    return w

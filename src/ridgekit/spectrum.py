@@ -1,0 +1,409 @@
+"""One decomposition of the design, and every filter-factor function of λ on it.
+
+Let :math:`\\tilde X = W^{1/2}(X - 1\\bar x^T)` be the weighted, centered design (not
+centered when there is no intercept) and :math:`\\tilde y = W^{1/2}(y - \\bar y)`. With
+the thin SVD :math:`\\tilde X = U D V^T`, :math:`\\mu = d^2` and
+:math:`u = U^T \\tilde y` (one column per target):
+
+.. math::
+
+    \\beta(\\lambda) = V\\,\\frac{d}{d^2+\\lambda}\\,u, \\qquad
+    f(\\lambda) = \\frac{d^2}{d^2+\\lambda}, \\qquad
+    \\operatorname{tr} H(\\lambda) = \\sum_j f_j + [\\text{intercept}],
+
+.. math::
+
+    \\mathrm{RSS}(\\lambda) = \\mathrm{RSS}_0 + \\sum_j u_j^2 (1 - f_j)^2, \\qquad
+    \\lVert\\beta(\\lambda)\\rVert^2 = \\sum_j \\frac{d_j^2 u_j^2}{(d_j^2+\\lambda)^2},
+
+with :math:`\\mathrm{RSS}_0 = \\lVert \\tilde y - U u\\rVert^2` the part of the targets
+outside the column space. So one decomposition answers any number of λ values.
+
+Representations of the same object (built by name in :mod:`ridgekit.decompose`):
+
+``gram``
+    eigen-decomposition of the accumulated centered Gram :math:`C_{xx}` (from
+    :class:`~ridgekit.moments.Moments`); no U unless the data is at hand.
+``svd``
+    thin SVD of the centered design (n >= p), U kept.
+``dual``
+    eigen-decomposition of the n x n kernel :math:`\\tilde X\\tilde X^T` (p > n);
+    coefficients through :math:`\\beta = \\tilde X^T U\\,\\mathrm{diag}(1/(d^2+\\lambda))\\,u`.
+``precise``
+    SVD of the column-scaled design :math:`\\tilde X S^{-1}` for least squares at λ = 0
+    (never the Gram, which squares the condition number); the unscaled SVD for λ > 0
+    is derived from it exactly.
+
+This module imports nothing else of ridgekit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import linalg
+
+__all__ = [
+    "Spectrum",
+    "from_moments",
+    "from_svd",
+    "from_dual",
+    "from_precise",
+    "GRAM_CONDITION_LIMIT",
+]
+
+_EPS = np.finfo(np.float64).eps
+#: largest condition number of X^T X + λI for which the Gram route is trusted
+#: (its relative error is about cond * eps, so ~1e-9 at this bound).
+GRAM_CONDITION_LIMIT = 1e7
+_COLUMN_BLOCK = 2048
+
+
+@dataclass
+class _PrimalBasis:
+    """Coefficients ``beta = V @ coords``."""
+
+    V: np.ndarray
+
+    def to_coef(self, coords: np.ndarray) -> np.ndarray:
+        return np.einsum("pr,...rt->...pt", self.V, coords, optimize=True)
+
+
+@dataclass
+class _DualBasis:
+    """Coefficients ``beta = Xt^T U (coords / d)`` with ``Xt`` the weighted centered X.
+
+    X is held by reference and never copied; centering is algebraic:
+    :math:`\\tilde X^T a = X^T(\\sqrt w\\, a) - \\bar x\\,(\\sqrt w^T a)`.
+    """
+
+    X: np.ndarray
+    mean_x: np.ndarray
+    sqrt_w: np.ndarray
+    U: np.ndarray
+    d: np.ndarray
+
+    def to_coef(self, coords: np.ndarray) -> np.ndarray:
+        a = np.einsum("nr,...rt->...nt", self.U, coords / self.d[:, None], optimize=True)
+        a = a * self.sqrt_w[:, None]
+        lead = a.shape[:-2]
+        flat = np.moveaxis(a, -2, 0).reshape(a.shape[-2], -1)  # (n, L*t)
+        out = self.X.T @ flat - np.outer(self.mean_x, flat.sum(axis=0))
+        return np.moveaxis(out.reshape((self.X.shape[1],) + lead + (a.shape[-1],)), 0, -2)
+
+    @property
+    def V(self) -> np.ndarray:
+        return self.to_coef(np.eye(self.d.size) * self.d)
+
+
+@dataclass
+class Spectrum:
+    """The decomposition of a (weighted, centered) design and its targets.
+
+    Use the builders :func:`from_moments`, :func:`from_svd`, :func:`from_dual`,
+    :func:`from_precise` (or :func:`build`) rather than the constructor.
+
+    Attributes
+    ----------
+    d : ndarray of shape (r,)
+        Nonzero singular values of the weighted centered design, descending.
+    uty : ndarray of shape (r, t)
+        :math:`U^T\\tilde y`, the targets in the left singular basis.
+    rss0 : ndarray of shape (t,)
+        Weighted residual sum of squares of least squares (λ = 0).
+    n_samples, weight, n_features : int, float, int
+        Rows, sum of weights, columns.
+    mean_x, mean_y : ndarray
+        Weighted means (zeros without an intercept).
+    fit_intercept : bool
+    representation : str
+        One of :data:`REPRESENTATIONS`.
+    U : ndarray of shape (n, r) or None
+        Left singular vectors, when the data was at hand.
+    sqrt_w : ndarray of shape (n,) or None
+        Square roots of the sample weights of the rows behind ``U``.
+    """
+
+    d: np.ndarray
+    uty: np.ndarray
+    rss0: np.ndarray
+    basis: _PrimalBasis | _DualBasis
+    n_samples: int
+    weight: float
+    n_features: int
+    mean_x: np.ndarray
+    mean_y: np.ndarray
+    fit_intercept: bool
+    representation: str
+    U: np.ndarray | None = None
+    sqrt_w: np.ndarray | None = None
+    ols_coef: np.ndarray | None = field(default=None, repr=False)
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def mu(self) -> np.ndarray:
+        """Eigenvalues :math:`\\mu = d^2` of :math:`\\tilde X^T\\tilde X` (nonzero ones)."""
+        return self.d**2
+
+    @property
+    def rank(self) -> int:
+        return self.d.size
+
+    @property
+    def n_targets(self) -> int:
+        return self.uty.shape[1]
+
+    @property
+    def V(self) -> np.ndarray:
+        """Right singular vectors (p, r)."""
+        return self.basis.V
+
+    @property
+    def yy(self) -> np.ndarray:
+        """:math:`\\lVert\\tilde y\\rVert^2` per target."""
+        return self.rss0 + np.einsum("rt,rt->t", self.uty, self.uty)
+
+    def filter_factors(self, alphas) -> np.ndarray:
+        """:math:`f_j(\\lambda) = d_j^2/(d_j^2+\\lambda)`, shape (L, r)."""
+        a = _grid(alphas)
+        return self.mu[None, :] / (self.mu[None, :] + a[:, None])
+
+    def df(self, alphas) -> np.ndarray:
+        """Effective degrees of freedom :math:`\\operatorname{tr} H = \\sum_j f_j` (+1 for
+        the intercept), shape (L,)."""
+        return self.filter_factors(alphas).sum(axis=1) + float(self.fit_intercept)
+
+    # ---------------------------------------------------------- coefficients
+    def _coords(self, alpha: np.ndarray) -> np.ndarray:
+        """Coordinates in V of the coefficients; alpha of shape (..., t) -> (..., r, t)."""
+        alpha = np.asarray(alpha, dtype=float)[..., None, :]
+        d = self.d[:, None]
+        return self.uty * (d / (d * d + alpha))
+
+    def coef(self, alpha) -> np.ndarray:
+        """Coefficients at one λ (scalar, or one per target), shape (t, p)."""
+        alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (self.n_targets,))
+        beta = self.basis.to_coef(self._coords(alpha)).T
+        if self.ols_coef is not None and np.any(alpha == 0):
+            beta = np.where((alpha == 0)[:, None], self.ols_coef, beta)
+        return beta
+
+    def coef_path(self, alphas) -> np.ndarray:
+        """Coefficients for every λ of a grid, shape (L, t, p)."""
+        a = _grid(alphas)
+        beta = np.swapaxes(
+            self.basis.to_coef(self._coords(np.repeat(a[:, None], self.n_targets, 1))), -1, -2
+        )
+        if self.ols_coef is not None and np.any(a == 0):
+            beta[a == 0] = self.ols_coef
+        return beta
+
+    def intercept(self, coef: np.ndarray) -> np.ndarray:
+        """:math:`\\beta_0 = \\bar y - \\bar x^T\\beta` for coefficients of shape (..., t, p)."""
+        return self.mean_y - coef @ self.mean_x
+
+    def predict(self, X, alphas) -> np.ndarray:
+        """Predictions for every λ of a grid, shape (L, n, t)."""
+        beta = self.coef_path(alphas)
+        return np.einsum("np,ltp->lnt", X, beta) + self.intercept(beta)[:, None, :]
+
+    # ----------------------------------------------------- criteria over λ
+    def rss(self, alphas) -> np.ndarray:
+        """Weighted residual sum of squares on the training data, shape (L, t)."""
+        one_minus_f = 1.0 - self.filter_factors(alphas)
+        return self.rss0[None, :] + (one_minus_f**2) @ (self.uty**2)
+
+    def coef_norm(self, alphas) -> np.ndarray:
+        """:math:`\\lVert\\beta(\\lambda)\\rVert_2`, shape (L, t)."""
+        a = _grid(alphas)
+        shrink = (self.d / (self.mu + a[:, None])) ** 2
+        return np.sqrt(shrink @ (self.uty**2))
+
+    def condition_number(self, alphas) -> np.ndarray:
+        """Condition number :math:`(\\mu_{max}+\\lambda)/(\\mu_{min}+\\lambda)` of
+        :math:`\\tilde X^T\\tilde X + \\lambda I`, with :math:`\\mu_{min}=0` when the rank is
+        below p; shape (L,)."""
+        a = _grid(alphas)
+        mu_min = self.mu[-1] if self.rank == self.n_features and self.rank else 0.0
+        mu_max = self.mu[0] if self.rank else 0.0
+        with np.errstate(divide="ignore"):
+            return (mu_max + a) / (mu_min + a)
+
+    def _require_U(self) -> np.ndarray:
+        if self.U is None:
+            raise ValueError(
+                "this quantity needs the data in memory (left singular vectors U); the "
+                f"{self.representation!r} representation was built without them — build it "
+                "with from_svd/from_dual/from_precise or attach data with with_data(X)"
+            )
+        return self.U
+
+    def leverage(self, alphas) -> np.ndarray:
+        """Diagonal of the hat matrix, shape (L, n), counting the intercept:
+
+        .. math:: h_{ii}(\\lambda) = \\frac{w_i}{\\sum_k w_k} + \\sum_j U_{ij}^2 f_j(\\lambda).
+        """
+        U = self._require_U()
+        h = self.filter_factors(alphas) @ (U * U).T
+        if self.fit_intercept:
+            h += (self.sqrt_w**2 / self.weight)[None, :]
+        return h
+
+    def fitted_centered(self, alphas) -> np.ndarray:
+        """Fitted values in the weighted centered scale, :math:`U f u`, shape (L, n, t)."""
+        U = self._require_U()
+        f = self.filter_factors(alphas)
+        return np.einsum("nr,lr,rt->lnt", U, f, self.uty, optimize=True)
+
+    def with_data(self, X) -> Spectrum:
+        """Attach U computed from the data, :math:`U = \\tilde X V D^{-1}`, for leverages."""
+        if self.U is not None:
+            return self
+        sqrt_w = np.ones(X.shape[0]) if self.sqrt_w is None else self.sqrt_w
+        U = ((X @ self.V) - self.mean_x @ self.V) * sqrt_w[:, None] / self.d
+        return _replace(self, U=U, sqrt_w=sqrt_w)
+
+
+def _replace(spec: Spectrum, **changes) -> Spectrum:
+    values = {k: getattr(spec, k) for k in spec.__dataclass_fields__}
+    values.update(changes)
+    return Spectrum(**values)
+
+
+def _grid(alphas) -> np.ndarray:
+    return np.atleast_1d(np.asarray(alphas, dtype=float))
+
+
+def _rank_cut(values: np.ndarray, size: int) -> np.ndarray:
+    """Mask of values above the numerical-rank tolerance ``max * size * eps``.
+
+    Apply it to singular values of a data matrix, or to eigenvalues of a Gram/kernel
+    matrix (whose rounding noise is ``eps * mu_max``, i.e. ``sqrt(eps) * d_max`` in
+    singular-value terms).
+    """
+    if values.size == 0 or values[0] <= 0:
+        return np.zeros(values.shape, bool)
+    return values > values[0] * size * _EPS
+
+
+# ------------------------------------------------------------------ builders
+def _centered(X, Y, sample_weight, fit_intercept):
+    """Weighted means and the weighted, centered copies of X and Y (dense)."""
+    n = X.shape[0]
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    weight = float(w.sum())
+    if fit_intercept:
+        mean_x = (w @ X) / weight
+        mean_y = (w @ Y) / weight
+    else:
+        mean_x = np.zeros(X.shape[1])
+        mean_y = np.zeros(Y.shape[1])
+    sqrt_w = np.sqrt(w)
+    Xt = (X - mean_x) * sqrt_w[:, None]
+    Yt = (Y - mean_y) * sqrt_w[:, None]
+    return Xt, Yt, mean_x, mean_y, sqrt_w, weight
+
+
+def from_moments(moments, fit_intercept: bool = True) -> Spectrum:
+    """``gram`` representation: eigen-decomposition of the centered co-moment matrix.
+
+    Parameters
+    ----------
+    moments : ridgekit.moments.Moments
+    fit_intercept : bool
+        Without intercept the moments are taken about the origin.
+    """
+    m = moments if fit_intercept else moments.uncentered()
+    mu, V = linalg.eigh(m.cxx, check_finite=False)
+    mu, V = mu[::-1], V[:, ::-1]
+    keep = _rank_cut(mu, max(m.n_features, 1))
+    d = np.sqrt(mu[keep])
+    V = V[:, keep]
+    uty = (V.T @ m.cxy) / d[:, None]
+    rss0 = np.clip(m.cyy - np.einsum("rt,rt->t", uty, uty), 0.0, None)
+    return Spectrum(
+        d=d, uty=uty, rss0=rss0, basis=_PrimalBasis(V), n_samples=m.n_samples,
+        weight=m.weight, n_features=m.n_features, mean_x=m.mean_x, mean_y=m.mean_y,
+        fit_intercept=fit_intercept, representation="gram",
+    )
+
+
+def _from_left(U, d, V_basis, Yt, **common) -> Spectrum:
+    uty = U.T @ Yt
+    resid = Yt - U @ uty
+    rss0 = np.einsum("nt,nt->t", resid, resid)
+    return Spectrum(d=d, uty=uty, rss0=rss0, basis=V_basis, U=U, **common)
+
+
+def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
+    """``svd`` representation: thin SVD of the weighted centered design (copies X)."""
+    Xt, Yt, mean_x, mean_y, sqrt_w, weight = _centered(X, Y, sample_weight, fit_intercept)
+    U, d, Vt = linalg.svd(Xt, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    keep = _rank_cut(d, max(Xt.shape))
+    return _from_left(
+        U[:, keep], d[keep], _PrimalBasis(Vt[keep].T), Yt, n_samples=X.shape[0],
+        weight=weight, n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y,
+        fit_intercept=fit_intercept, representation="svd", sqrt_w=sqrt_w,
+    )
+
+
+def from_dual(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
+    """``dual`` representation (p > n): eigen of the n x n kernel, X held by reference.
+
+    The kernel :math:`\\tilde X\\tilde X^T` is accumulated over blocks of columns, each
+    centered and weighted on its own, so X is never copied whole.
+    """
+    n, p = X.shape
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    weight = float(w.sum())
+    sqrt_w = np.sqrt(w)
+    mean_x = (w @ X) / weight if fit_intercept else np.zeros(p)
+    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+    K = np.zeros((n, n))
+    for start in range(0, p, _COLUMN_BLOCK):
+        cols = slice(start, start + _COLUMN_BLOCK)
+        block = (X[:, cols] - mean_x[cols]) * sqrt_w[:, None]
+        K += block @ block.T
+    mu, U = linalg.eigh(K, check_finite=False, overwrite_a=True)
+    mu, U = mu[::-1], U[:, ::-1]
+    keep = _rank_cut(mu, n)
+    U, d = U[:, keep], np.sqrt(mu[keep])
+    Yt = (Y - mean_y) * sqrt_w[:, None]
+    return _from_left(
+        U, d, _DualBasis(X, mean_x, sqrt_w, U, d), Yt, n_samples=n, weight=weight,
+        n_features=p, mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
+        representation="dual", sqrt_w=sqrt_w,
+    )
+
+
+def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
+    """``precise`` representation for ill-conditioned designs and λ near 0.
+
+    Least squares comes from the SVD of the column-scaled design
+    :math:`A = \\tilde X S^{-1}` (S the column norms), whose condition number can be many
+    orders below that of :math:`\\tilde X`. The unscaled SVD used for λ > 0 is derived
+    exactly from it:
+    :math:`\\tilde X = U (D V^T S)` and the SVD of the small r x p matrix :math:`DV^TS`.
+    """
+    Xt, Yt, mean_x, mean_y, sqrt_w, weight = _centered(X, Y, sample_weight, fit_intercept)
+    scale = np.sqrt(np.einsum("np,np->p", Xt, Xt))
+    scale[scale == 0] = 1.0
+    Ua, da, Vta = linalg.svd(Xt / scale, full_matrices=False, check_finite=False,
+                             lapack_driver="gesvd")
+    keep = _rank_cut(da, max(Xt.shape))
+    Ua, da, Vta = Ua[:, keep], da[keep], Vta[keep]
+
+    def solve_scaled(R):
+        return (Vta.T @ ((Ua.T @ R) / da[:, None])) / scale[:, None]
+
+    ols = solve_scaled(Yt)
+
+    U2, d, Vt = linalg.svd(da[:, None] * Vta * scale, full_matrices=False, check_finite=False)
+    keep2 = _rank_cut(d, max(Xt.shape))
+    U = Ua @ U2[:, keep2]
+    return _from_left(
+        U, d[keep2], _PrimalBasis(Vt[keep2].T), Yt, n_samples=X.shape[0], weight=weight,
+        n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
+        representation="precise", sqrt_w=sqrt_w, ols_coef=ols.T,
+    )

@@ -1,0 +1,95 @@
+"""Moments against dense numpy computations of the same statistics."""
+
+import numpy as np
+import pytest
+from conftest import make_regression
+
+from ridgekit.moments import FoldMoments, Moments
+
+
+def dense_moments(X, Y, w):
+    s = w.sum()
+    mx = w @ X / s
+    my = w @ Y / s
+    Xc, Yc = X - mx, Y - my
+    return s, mx, my, (Xc * w[:, None]).T @ Xc, (Xc * w[:, None]).T @ Yc, w @ (Yc**2)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blocked_moments_equal_dense(rng, weighted):
+    X, Y = make_regression(rng, 1000, 7, t=3, offset=1e4)
+    w = rng.uniform(0.1, 3, size=1000) if weighted else np.ones(1000)
+    m = Moments.from_arrays(X, Y, w if weighted else None, block_rows=97)
+    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, w)
+    assert m.n_samples == 1000
+    np.testing.assert_allclose(m.weight, s, rtol=1e-12)
+    np.testing.assert_allclose(m.mean_x, mx, rtol=1e-12)
+    np.testing.assert_allclose(m.mean_y, my, rtol=1e-12)
+    np.testing.assert_allclose(m.cxx, cxx, rtol=1e-9, atol=1e-9 * np.abs(cxx).max())
+    np.testing.assert_allclose(m.cxy, cxy, rtol=1e-9, atol=1e-9 * np.abs(cxy).max())
+    np.testing.assert_allclose(m.cyy, cyy, rtol=1e-9)
+
+
+def test_merge_is_associative_and_order_free(rng):
+    X, Y = make_regression(rng, 300, 4, t=2)
+    parts = [Moments.from_block(X[a:b], Y[a:b]) for a, b in [(0, 50), (50, 170), (170, 300)]]
+    left = parts[0].merge(parts[1]).merge(parts[2])
+    right = parts[0].merge(parts[1].merge(parts[2]))
+    shuffled = parts[2].merge(parts[0]).merge(parts[1])
+    for other in (right, shuffled):
+        np.testing.assert_allclose(left.cxx, other.cxx, rtol=1e-12)
+        np.testing.assert_allclose(left.cxy, other.cxy, rtol=1e-12)
+        np.testing.assert_allclose(left.mean_x, other.mean_x, rtol=1e-14)
+
+
+def test_merge_with_empty_is_identity(rng):
+    X, Y = make_regression(rng, 20, 3)
+    m = Moments.from_block(X, Y)
+    e = Moments.empty(3, 1)
+    for merged in (m.merge(e), e.merge(m)):
+        np.testing.assert_array_equal(merged.cxx, m.cxx)
+        assert merged.weight == m.weight
+
+
+def test_large_offset_keeps_precision(rng):
+    """Centering blocks before the GEMM avoids the cancellation of X^T X - n m m^T."""
+    X = rng.normal(size=(20000, 2)) + 1e8
+    Y = rng.normal(size=(20000, 1))
+    m = Moments.from_arrays(X, Y, block_rows=1000)
+    Xc = X - X.mean(axis=0)
+    np.testing.assert_allclose(m.cxx, Xc.T @ Xc, rtol=1e-7)
+    naive = X.T @ X - 20000 * np.outer(X.mean(0), X.mean(0))
+    assert np.abs(naive - Xc.T @ Xc).max() > np.abs(m.cxx - Xc.T @ Xc).max()
+
+
+def test_uncentered_equals_raw_products(rng):
+    X, Y = make_regression(rng, 50, 3, t=2)
+    m = Moments.from_arrays(X, Y).uncentered()
+    np.testing.assert_allclose(m.cxx, X.T @ X, rtol=1e-12)
+    np.testing.assert_allclose(m.cxy, X.T @ Y, rtol=1e-12)
+    np.testing.assert_allclose(m.cyy, (Y**2).sum(0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fold_moments_and_training_complements(rng, weighted):
+    X, Y = make_regression(rng, 230, 5, t=2)
+    w = rng.uniform(0.5, 2, 230) if weighted else None
+    folds = rng.integers(0, 4, size=230)
+    fm = FoldMoments.from_arrays(X, Y, folds, w, block_rows=17)
+    ww = np.ones(230) if w is None else w
+    for k, train in zip(fm.labels, fm.training(), strict=True):
+        mask = folds != k
+        s, mx, _, cxx, cxy, _ = dense_moments(X[mask], Y[mask], ww[mask])
+        np.testing.assert_allclose(train.weight, s)
+        np.testing.assert_allclose(train.mean_x, mx, rtol=1e-12)
+        np.testing.assert_allclose(train.cxx, cxx, rtol=1e-10)
+        np.testing.assert_allclose(train.cxy, cxy, rtol=1e-10)
+        held = fm.folds[list(fm.labels).index(k)]
+        assert held.n_samples == (~mask).sum()
+    np.testing.assert_allclose(fm.total().cxx, dense_moments(X, Y, ww)[3], rtol=1e-10)
+
+
+def test_fold_ids_wrong_length(rng):
+    X, Y = make_regression(rng, 10, 2)
+    with pytest.raises(ValueError, match="fold_ids"):
+        FoldMoments.from_arrays(X, Y, np.zeros(9))

@@ -1,5 +1,32 @@
-"""Bundled data sets and generators."""
+"""Bundled data sets, generators, and inverse-problem test problems."""
 
 from ridgekit.datasets._bundled import Dataset, load_filip, load_longley, load_prostate
+from ridgekit.datasets.inverse import (
+    InverseProblem,
+    baart,
+    deriv2,
+    foxgood,
+    gravity,
+    heat,
+    i_laplace,
+    phillips,
+    shaw,
+    wing,
+)
 
-__all__ = ["Dataset", "load_prostate", "load_longley", "load_filip"]
+__all__ = [
+    "Dataset",
+    "load_prostate",
+    "load_longley",
+    "load_filip",
+    "InverseProblem",
+    "shaw",
+    "phillips",
+    "deriv2",
+    "heat",
+    "baart",
+    "foxgood",
+    "gravity",
+    "wing",
+    "i_laplace",
+]

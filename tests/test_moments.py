@@ -57,7 +57,8 @@ def test_large_offset_keeps_precision(rng):
     Y = rng.normal(size=(20000, 1))
     m = Moments.from_arrays(X, Y, block_rows=1000)
     Xc = X - X.mean(axis=0)
-    np.testing.assert_allclose(m.cxx, Xc.T @ Xc, rtol=1e-7)
+    # entries of X carry only ~1e-8 absolute precision at 1e8, hence the tolerance
+    np.testing.assert_allclose(m.cxx, Xc.T @ Xc, atol=1e-7 * np.diag(Xc.T @ Xc).max())
     naive = X.T @ X - 20000 * np.outer(X.mean(0), X.mean(0))
     assert np.abs(naive - Xc.T @ Xc).max() > np.abs(m.cxx - Xc.T @ Xc).max()
 
@@ -93,3 +94,26 @@ def test_fold_ids_wrong_length(rng):
     X, Y = make_regression(rng, 10, 2)
     with pytest.raises(ValueError, match="fold_ids"):
         FoldMoments.from_arrays(X, Y, np.zeros(9))
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_fast_and_careful_paths_agree_with_dense(rng, offset):
+    """Small offsets take the syrk-about-origin path, large ones the centered blocks."""
+    X = rng.normal(size=(9000, 6)) + offset
+    Y = rng.normal(size=(9000, 2)) + 0.5
+    m = Moments.from_arrays(X, Y, block_rows=1000)
+    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, np.ones(9000))
+    np.testing.assert_allclose(m.mean_x, mx, rtol=1e-13)
+    np.testing.assert_allclose(m.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
+    np.testing.assert_allclose(m.cxy, cxy, rtol=1e-10, atol=1e-11 * np.abs(cxy).max())
+    np.testing.assert_allclose(m.cyy, cyy, rtol=1e-11)
+
+
+def test_float32_input_accumulates_in_double(rng):
+    X = rng.normal(size=(5000, 3)).astype(np.float32)
+    Y = rng.normal(size=(5000, 1)).astype(np.float32)
+    m = Moments.from_arrays(X, Y, block_rows=700)
+    X64 = X.astype(np.float64)
+    Xc = X64 - X64.mean(0)
+    assert m.cxx.dtype == np.float64
+    np.testing.assert_allclose(m.cxx, Xc.T @ Xc, rtol=1e-12)

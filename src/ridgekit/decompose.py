@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from sklearn.utils.validation import assert_all_finite
 
 from ridgekit.moments import Moments
 from ridgekit.spectrum import (
     GRAM_CONDITION_LIMIT,
+    DualKernel,
     Spectrum,
     from_dual,
     from_moments,
@@ -27,11 +29,21 @@ from ridgekit.spectrum import (
     from_svd,
 )
 
-__all__ = ["REPRESENTATIONS", "build_spectrum", "choose_representation"]
+__all__ = ["REPRESENTATIONS", "build_spectrum", "choose_representation", "solve_ridge"]
+
+#: at most this many distinct λ are solved by Cholesky of the dual kernel rather than
+#: by its eigen-decomposition (which costs about as much as 20 Cholesky factorizations)
+DUAL_CHOLESKY_MAX_ALPHAS = 4
 
 
 def _gram(X, Y, sample_weight=None, fit_intercept=True) -> Spectrum:
-    return from_moments(Moments.from_arrays(X, Y, sample_weight), fit_intercept)
+    with np.errstate(invalid="ignore", over="ignore"):
+        moments = Moments.from_arrays(X, Y, sample_weight)
+    if not (np.isfinite(moments.cxx).all() and np.isfinite(moments.cxy).all()):
+        # NaN/inf in X propagate into the moments; name the problem as the upfront check would
+        assert_all_finite(X, input_name="X")
+        raise ValueError("X has values so large that their squares overflow float64; rescale X")
+    return from_moments(moments, fit_intercept)
 
 
 #: builders by representation name: ``name -> f(X, Y, sample_weight, fit_intercept)``
@@ -81,3 +93,29 @@ def build_spectrum(
             f"{['auto', *REPRESENTATIONS, 'lsqr']}"
         )
     return REPRESENTATIONS[representation](X, Y, sample_weight, fit_intercept)
+
+
+def solve_ridge(
+    X: np.ndarray,
+    Y: np.ndarray,
+    alpha: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+    fit_intercept: bool = True,
+    representation: str = "auto",
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Coefficients (t, p), intercepts (t,) and the representation used, for one λ per
+    target.
+
+    With ``auto`` and p > n and only a few distinct λ > 0, the dual kernel is factored by
+    Cholesky instead of being eigen-decomposed: a fit at one λ does not need the whole
+    spectrum. Everything else goes through :func:`build_spectrum`.
+    """
+    wide = representation == "auto" and choose_representation(*X.shape) == "dual"
+    if wide and alpha.min() > 0 and np.unique(alpha).size <= DUAL_CHOLESKY_MAX_ALPHAS:
+        kern = DualKernel.from_arrays(X, Y, sample_weight, fit_intercept)
+        coef = kern.solve(alpha)
+        return coef, kern.mean_y - coef @ kern.mean_x, "dual"
+    spec = build_spectrum(X, Y, sample_weight, fit_intercept, representation,
+                          alpha_min=float(alpha.min()))
+    coef = spec.coef(alpha)
+    return coef, spec.intercept(coef), spec.representation

@@ -50,6 +50,7 @@ __all__ = [
     "from_svd",
     "from_dual",
     "from_precise",
+    "DualKernel",
     "GRAM_CONDITION_LIMIT",
 ]
 
@@ -72,25 +73,18 @@ class _PrimalBasis:
 
 @dataclass
 class _DualBasis:
-    """Coefficients ``beta = Xt^T U (coords / d)`` with ``Xt`` the weighted centered X.
+    """Coefficients ``beta = Xt^T U (coords / d)`` with ``Xt`` the weighted centered X."""
 
-    X is held by reference and never copied; centering is algebraic:
-    :math:`\\tilde X^T a = X^T(\\sqrt w\\, a) - \\bar x\\,(\\sqrt w^T a)`.
-    """
-
-    X: np.ndarray
-    mean_x: np.ndarray
-    sqrt_w: np.ndarray
+    kernel: DualKernel
     U: np.ndarray
     d: np.ndarray
 
     def to_coef(self, coords: np.ndarray) -> np.ndarray:
         a = np.einsum("nr,...rt->...nt", self.U, coords / self.d[:, None], optimize=True)
-        a = a * self.sqrt_w[:, None]
         lead = a.shape[:-2]
         flat = np.moveaxis(a, -2, 0).reshape(a.shape[-2], -1)  # (n, L*t)
-        out = self.X.T @ flat - np.outer(self.mean_x, flat.sum(axis=0))
-        return np.moveaxis(out.reshape((self.X.shape[1],) + lead + (a.shape[-1],)), 0, -2)
+        out = self.kernel.to_coef(flat)
+        return np.moveaxis(out.reshape((out.shape[0],) + lead + (a.shape[-1],)), 0, -2)
 
     @property
     def V(self) -> np.ndarray:
@@ -348,32 +342,70 @@ def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     )
 
 
-def from_dual(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
-    """``dual`` representation (p > n): eigen of the n x n kernel, X held by reference.
+@dataclass
+class DualKernel:
+    """The weighted, centered n x n kernel :math:`K = \\tilde X\\tilde X^T` and what maps
+    a dual solution back to coefficients (X is held by reference)."""
 
-    The kernel :math:`\\tilde X\\tilde X^T` is accumulated over blocks of columns, each
-    centered and weighted on its own, so X is never copied whole.
-    """
+    K: np.ndarray
+    Yt: np.ndarray
+    X: np.ndarray
+    mean_x: np.ndarray
+    mean_y: np.ndarray
+    sqrt_w: np.ndarray
+    weight: float
+    fit_intercept: bool
+
+    @classmethod
+    def from_arrays(cls, X, Y, sample_weight=None, fit_intercept: bool = True) -> DualKernel:
+        """Accumulate the kernel over blocks of columns, each centered and weighted into
+        one reused buffer, so X is never copied whole."""
+        n, p = X.shape
+        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        weight = float(w.sum())
+        sqrt_w = np.sqrt(w)
+        mean_x = (w @ X) / weight if fit_intercept else np.zeros(p)
+        mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+        K = np.zeros((n, n))
+        buffer = np.empty((n, min(p, _COLUMN_BLOCK)))
+        for start in range(0, p, _COLUMN_BLOCK):
+            cols = slice(start, start + _COLUMN_BLOCK)
+            block = np.subtract(X[:, cols], mean_x[cols], out=buffer[:, : mean_x[cols].size])
+            block *= sqrt_w[:, None]
+            K += block @ block.T
+        Yt = (Y - mean_y) * sqrt_w[:, None]
+        return cls(K, Yt, X, mean_x, mean_y, sqrt_w, weight, fit_intercept)
+
+    def to_coef(self, dual: np.ndarray) -> np.ndarray:
+        """:math:`\\beta = \\tilde X^T a` for dual vectors ``a`` (n, k) -> (p, k), with
+        algebraic centering :math:`X^T(\\sqrt w a) - \\bar x (\\sqrt w^T a)`."""
+        a = dual * self.sqrt_w[:, None]
+        return self.X.T @ a - np.outer(self.mean_x, a.sum(axis=0))
+
+    def solve(self, alpha: np.ndarray) -> np.ndarray:
+        """Coefficients (t, p) for one λ > 0 per target by Cholesky of
+        :math:`K + \\lambda I`, one factorization per distinct λ — cheaper than the
+        eigen-decomposition when only a few λ are wanted."""
+        dual = np.empty_like(self.Yt)
+        for a in np.unique(alpha):
+            cols = alpha == a
+            factor = linalg.cho_factor(self.K + a * np.eye(self.K.shape[0]), check_finite=False)
+            dual[:, cols] = linalg.cho_solve(factor, self.Yt[:, cols], check_finite=False)
+        return self.to_coef(dual).T
+
+
+def from_dual(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
+    """``dual`` representation (p > n): eigen of the n x n kernel, X held by reference."""
+    kern = DualKernel.from_arrays(X, Y, sample_weight, fit_intercept)
     n, p = X.shape
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    weight = float(w.sum())
-    sqrt_w = np.sqrt(w)
-    mean_x = (w @ X) / weight if fit_intercept else np.zeros(p)
-    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
-    K = np.zeros((n, n))
-    for start in range(0, p, _COLUMN_BLOCK):
-        cols = slice(start, start + _COLUMN_BLOCK)
-        block = (X[:, cols] - mean_x[cols]) * sqrt_w[:, None]
-        K += block @ block.T
-    mu, U = linalg.eigh(K, check_finite=False, overwrite_a=True)
+    mu, U = linalg.eigh(kern.K, check_finite=False, driver="evr")
     mu, U = mu[::-1], U[:, ::-1]
     keep = _rank_cut(mu, n)
     U, d = U[:, keep], np.sqrt(mu[keep])
-    Yt = (Y - mean_y) * sqrt_w[:, None]
     return _from_left(
-        U, d, _DualBasis(X, mean_x, sqrt_w, U, d), Yt, n_samples=n, weight=weight,
-        n_features=p, mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
-        representation="dual", sqrt_w=sqrt_w,
+        U, d, _DualBasis(kern, U, d), kern.Yt, n_samples=n, weight=kern.weight,
+        n_features=p, mean_x=kern.mean_x, mean_y=kern.mean_y, fit_intercept=fit_intercept,
+        representation="dual", sqrt_w=kern.sqrt_w,
     )
 
 

@@ -5,24 +5,31 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import assert_all_finite, check_is_fitted, validate_data
 
 from ridgekit._validation import check_sample_weight
 
 __all__ = ["LinearRegressorBase", "validate_xy"]
 
 
-def validate_xy(estimator, X, y, sample_weight=None, accept_sparse=("csr", "csc")):
+def validate_xy(estimator, X, y, sample_weight=None, accept_sparse=("csr", "csc"),
+                defer_x_finite: bool = False):
     """Validate training data the scikit-learn way, plus ridgekit's own checks.
 
     Returns ``X, Y (n, t), sample_weight or None, y_was_1d``. Messages name the problem:
     NaN/inf, mismatched lengths, non-numeric data, empty data, a single sample.
+
+    ``defer_x_finite=True`` skips the pass over X that looks for NaN/inf; the caller must
+    then check the accumulated moments instead (NaN and inf propagate into them), as
+    :func:`ridgekit.decompose.build_spectrum` does on its ``gram`` route.
     """
     X, y = validate_data(
         estimator, X, y, accept_sparse=list(accept_sparse) if accept_sparse else False,
         dtype=[np.float64, np.float32], multi_output=True, y_numeric=True,
-        ensure_min_samples=2,
+        ensure_min_samples=2, ensure_all_finite=not defer_x_finite,
     )
+    if defer_x_finite:
+        assert_all_finite(y, input_name="y")
     y = np.asarray(y, dtype=np.float64)
     y_was_1d = y.ndim == 1
     Y = y[:, None] if y_was_1d else y

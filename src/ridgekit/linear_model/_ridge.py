@@ -9,7 +9,7 @@ from scipy import sparse
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit._validation import check_alpha, check_alpha_grid
-from ridgekit.decompose import REPRESENTATIONS, build_spectrum
+from ridgekit.decompose import REPRESENTATIONS, build_spectrum, solve_ridge
 from ridgekit.iterative import ridge_lsqr
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
 from ridgekit.spectrum import Spectrum
@@ -39,8 +39,9 @@ class Ridge(LinearRegressorBase):
         Fit an unpenalized intercept (the data is centered algebraically, never in place).
     solver : {"auto", "gram", "svd", "dual", "precise", "lsqr"}, default="auto"
         Representation of the decomposition. ``auto``: sparse X -> ``lsqr`` (implicit
-        centering, no densifying); p > n -> ``dual``; otherwise ``gram`` (one blocked pass
-        of moments), switching to ``precise`` (SVD of the column-scaled design) when the
+        centering, no densifying); p > n -> ``dual`` (Cholesky of the n x n kernel for a
+        few distinct alphas, its eigen-decomposition otherwise); otherwise ``gram`` (one
+        blocked pass of moments), switching to ``precise`` (SVD of the column-scaled design) when the
         condition number of :math:`\\tilde X^T\\tilde X + \\alpha I` exceeds 1e7.
     tol : float, default=1e-12
         Tolerance of the ``lsqr`` solver.
@@ -91,7 +92,11 @@ class Ridge(LinearRegressorBase):
         self
         """
         self._validate_params()
-        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight)
+        # the gram route finds NaN/inf in the moments, saving a pass over a tall X
+        shape = getattr(X, "shape", ())
+        tall_dense = (isinstance(X, np.ndarray) and self.solver in ("auto", "gram")
+                      and len(shape) == 2 and shape[0] >= shape[1])
+        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, defer_x_finite=tall_dense)
         alpha = check_alpha(self.alpha, Y.shape[1])
         if sparse.issparse(X) or self.solver == "lsqr":
             if self.solver not in ("auto", "lsqr"):
@@ -104,11 +109,8 @@ class Ridge(LinearRegressorBase):
             )
             self.solver_ = "lsqr"
         else:
-            spec = build_spectrum(X, Y, w, self.fit_intercept, self.solver,
-                                  alpha_min=float(alpha.min()))
-            coef = spec.coef(alpha)
-            intercept = spec.intercept(coef)
-            self.solver_ = spec.representation
+            coef, intercept, self.solver_ = solve_ridge(X, Y, alpha, w, self.fit_intercept,
+                                                        self.solver)
             self.n_iter_ = np.ones(Y.shape[1], dtype=int)
         self._store(coef, intercept, y_was_1d, X.dtype)
         return self

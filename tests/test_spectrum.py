@@ -2,26 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import make_regression
+from conftest import dense_ridge, make_regression
 
 from ridgekit.decompose import REPRESENTATIONS, build_spectrum
 from ridgekit.moments import Moments
 from ridgekit.spectrum import from_moments
 
 ALPHAS = np.array([0.0, 1e-3, 0.5, 3.0, 100.0])
-
-
-def dense_ridge(X, Y, w, alpha, fit_intercept):
-    """Reference: solve the weighted normal equations with an explicit intercept column."""
-    n, p = X.shape
-    A = np.c_[np.ones(n), X] if fit_intercept else X
-    P = np.eye(A.shape[1]) * alpha
-    if fit_intercept:
-        P[0, 0] = 0.0
-    sol = np.linalg.solve(A.T @ (w[:, None] * A) + P, A.T @ (w[:, None] * Y))
-    if fit_intercept:
-        return sol[1:].T, sol[0], A
-    return sol.T, np.zeros(Y.shape[1]), A
 
 
 @pytest.mark.parametrize("rep", list(REPRESENTATIONS))
@@ -56,6 +43,8 @@ def test_quantities_equal_dense_reference(rng, rep, fit_intercept, shape):
         np.testing.assert_allclose(df[k], np.trace(H), rtol=1e-7)
         if spec.U is not None:
             np.testing.assert_allclose(spec.leverage([a])[0], np.diag(H), rtol=1e-6, atol=1e-10)
+            np.testing.assert_allclose(spec.residuals(a), resid, rtol=1e-6,
+                                       atol=1e-8 * np.abs(Y).max())
         Xc = X - (w @ X) / w.sum() if fit_intercept else X
         S = np.linalg.svd(Xc * sw[:, None], compute_uv=False)
         ev = np.r_[S**2, np.zeros(max(0, p - S.size))]
@@ -75,9 +64,10 @@ def test_filter_factors_closed_form(rng):
 
 def test_with_data_gives_leverage_of_svd(rng):
     X, Y = make_regression(rng, 80, 6)
-    gram = from_moments(Moments.from_arrays(X, Y)).with_data(X)
+    gram = from_moments(Moments.from_arrays(X, Y)).with_data(X, Y)
     svd = REPRESENTATIONS["svd"](X, Y, None, True)
     np.testing.assert_allclose(gram.leverage([0.7]), svd.leverage([0.7]), rtol=1e-9)
+    np.testing.assert_allclose(gram.residuals(0.7), svd.residuals(0.7), rtol=1e-8, atol=1e-10)
 
 
 def test_leverage_needs_data(rng):

@@ -4,10 +4,10 @@
 and ``ridgekit.scale``.
 """
 
-from ridgekit.linear_model import Ridge, RidgePath, ridge_path
+from ridgekit.linear_model import Ridge, RidgeCV, RidgePath, ridge_path
 from ridgekit.moments import FoldMoments, Moments
 from ridgekit.spectrum import Spectrum
 
 __version__ = "0.1.0"
 
-__all__ = ["Ridge", "RidgePath", "ridge_path", "Moments", "FoldMoments", "Spectrum"]
+__all__ = ["Ridge", "RidgeCV", "RidgePath", "ridge_path", "Moments", "FoldMoments", "Spectrum"]

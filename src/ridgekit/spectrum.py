@@ -117,6 +117,8 @@ class Spectrum:
         Left singular vectors, when the data was at hand.
     sqrt_w : ndarray of shape (n,) or None
         Square roots of the sample weights of the rows behind ``U``.
+    resid0 : ndarray of shape (n, t) or None
+        :math:`\\tilde y - U u`, the weighted least-squares residuals, with ``U``.
     """
 
     d: np.ndarray
@@ -132,6 +134,7 @@ class Spectrum:
     representation: str
     U: np.ndarray | None = None
     sqrt_w: np.ndarray | None = None
+    resid0: np.ndarray | None = field(default=None, repr=False)
     ols_coef: np.ndarray | None = field(default=None, repr=False)
 
     # ----------------------------------------------------------------- basics
@@ -244,19 +247,30 @@ class Spectrum:
             h += (self.sqrt_w**2 / self.weight)[None, :]
         return h
 
-    def fitted_centered(self, alphas) -> np.ndarray:
-        """Fitted values in the weighted centered scale, :math:`U f u`, shape (L, n, t)."""
-        U = self._require_U()
-        f = self.filter_factors(alphas)
-        return np.einsum("nr,lr,rt->lnt", U, f, self.uty, optimize=True)
+    def residuals(self, alpha) -> np.ndarray:
+        """Training residuals :math:`y - \\hat y(\\lambda)` in the data's own scale (not
+        weighted), for one λ per target; shape (n, t).
 
-    def with_data(self, X) -> Spectrum:
-        """Attach U computed from the data, :math:`U = \\tilde X V D^{-1}`, for leverages."""
+        .. math:: e = W^{-1/2}\\big(r_0 + U\\,(1-f)\\,u\\big), \\qquad
+                  r_0 = \\tilde y - U u .
+        """
+        U = self._require_U()
+        alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (self.n_targets,))
+        shrink = alpha / (self.mu[:, None] + alpha)  # 1 - f, (r, t)
+        e = self.resid0 + U @ (shrink * self.uty)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.sqrt_w[:, None] > 0, e / self.sqrt_w[:, None], 0.0)
+
+    def with_data(self, X, Y, sample_weight=None) -> Spectrum:
+        """Attach U computed from the data, :math:`U = \\tilde X V D^{-1}`, and the
+        least-squares residuals, for leverages and leave-one-out."""
         if self.U is not None:
             return self
-        sqrt_w = np.ones(X.shape[0]) if self.sqrt_w is None else self.sqrt_w
-        U = ((X @ self.V) - self.mean_x @ self.V) * sqrt_w[:, None] / self.d
-        return _replace(self, U=U, sqrt_w=sqrt_w)
+        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+        sqrt_w = np.sqrt(w)
+        U = ((X @ self.V) - self.mean_x @ self.V) * (sqrt_w[:, None] / self.d)
+        Yt = (np.asarray(Y, float).reshape(X.shape[0], -1) - self.mean_y) * sqrt_w[:, None]
+        return _replace(self, U=U, sqrt_w=sqrt_w, resid0=Yt - U @ self.uty)
 
 
 def _replace(spec: Spectrum, **changes) -> Spectrum:
@@ -327,7 +341,7 @@ def _from_left(U, d, V_basis, Yt, **common) -> Spectrum:
     uty = U.T @ Yt
     resid = Yt - U @ uty
     rss0 = np.einsum("nt,nt->t", resid, resid)
-    return Spectrum(d=d, uty=uty, rss0=rss0, basis=V_basis, U=U, **common)
+    return Spectrum(d=d, uty=uty, rss0=rss0, basis=V_basis, U=U, resid0=resid, **common)
 
 
 def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:

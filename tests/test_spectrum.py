@@ -43,7 +43,7 @@ def test_quantities_equal_dense_reference(rng, rep, fit_intercept, shape):
         np.testing.assert_allclose(df[k], np.trace(H), rtol=1e-7)
         if spec.U is not None:
             np.testing.assert_allclose(spec.leverage([a])[0], np.diag(H), rtol=1e-6, atol=1e-10)
-            np.testing.assert_allclose(spec.residuals(a), resid, rtol=1e-6,
+            np.testing.assert_allclose(spec.residuals([a])[0], resid, rtol=1e-6,
                                        atol=1e-8 * np.abs(Y).max())
         Xc = X - (w @ X) / w.sum() if fit_intercept else X
         S = np.linalg.svd(Xc * sw[:, None], compute_uv=False)
@@ -67,7 +67,7 @@ def test_with_data_gives_leverage_of_svd(rng):
     gram = from_moments(Moments.from_arrays(X, Y)).with_data(X, Y)
     svd = REPRESENTATIONS["svd"](X, Y, None, True)
     np.testing.assert_allclose(gram.leverage([0.7]), svd.leverage([0.7]), rtol=1e-9)
-    np.testing.assert_allclose(gram.residuals(0.7), svd.residuals(0.7), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(gram.residuals([0.7]), svd.residuals([0.7]), rtol=1e-8, atol=1e-10)
 
 
 def test_leverage_needs_data(rng):

@@ -31,7 +31,7 @@ from ridgekit.spectrum import (
 
 __all__ = ["REPRESENTATIONS", "build_spectrum", "choose_representation", "solve_ridge"]
 
-#: at most this many distinct λ are solved by Cholesky of the dual kernel rather than
+#: at most this many distinct λ are solved directly with the dual kernel rather than
 #: by its eigen-decomposition (which costs about as much as 20 Cholesky factorizations)
 DUAL_CHOLESKY_MAX_ALPHAS = 4
 
@@ -106,8 +106,8 @@ def solve_ridge(
     """Coefficients (t, p), intercepts (t,) and the representation used, for one λ per
     target.
 
-    With ``auto`` and p > n and only a few distinct λ > 0, the dual kernel is factored by
-    Cholesky instead of being eigen-decomposed: a fit at one λ does not need the whole
+    With ``auto`` and p > n and only a few distinct λ > 0, the dual kernel is factored
+    once per λ instead of being eigen-decomposed: a fit at one λ does not need the whole
     spectrum. Everything else goes through :func:`build_spectrum`.
     """
     wide = representation == "auto" and choose_representation(*X.shape) == "dual"

@@ -313,11 +313,19 @@ class FoldMoments:
         folds = []
         for k in range(labels.size):
             rows = np.flatnonzero(inverse == k)
-            blocks = (
-                (X[idx], Y[idx], None if sample_weight is None else sample_weight[idx])
-                for idx in np.array_split(rows, max(1, -(-rows.size // block_rows)))
-            )
-            folds.append(Moments.from_blocks(blocks))
+            if rows[-1] - rows[0] + 1 == rows.size:  # a contiguous run: a view, no gather
+                run = slice(rows[0], rows[-1] + 1)
+                folds.append(Moments.from_arrays(X[run], Y[run], _rows(sample_weight,
+                                                 run.start, run.stop), block_rows))
+                continue
+            # gather a bounded chunk of rows at a time, so the copy stays small
+            chunks = np.array_split(rows, max(1, -(-rows.size // (16 * block_rows))))
+            part = None
+            for idx in chunks:
+                m = Moments.from_arrays(X[idx], Y[idx], None if sample_weight is None
+                                        else sample_weight[idx], block_rows)
+                part = m if part is None else part.merge(m)
+            folds.append(part)
         return cls(folds, labels)
 
     @property

@@ -39,8 +39,8 @@ class Ridge(LinearRegressorBase):
         Fit an unpenalized intercept (the data is centered algebraically, never in place).
     solver : {"auto", "gram", "svd", "dual", "precise", "lsqr"}, default="auto"
         Representation of the decomposition. ``auto``: sparse X -> ``lsqr`` (implicit
-        centering, no densifying); p > n -> ``dual`` (Cholesky of the n x n kernel for a
-        few distinct alphas, its eigen-decomposition otherwise); otherwise ``gram`` (one
+        centering, no densifying); p > n -> ``dual`` (a direct solve with the n x n kernel for
+        a few distinct alphas, its eigen-decomposition otherwise); otherwise ``gram`` (one
         blocked pass of moments), switching to ``precise`` (SVD of the column-scaled
         design) when the condition number of :math:`\\tilde X^T\\tilde X + \\alpha I` exceeds 1e7.
     tol : float, default=1e-12

@@ -30,7 +30,7 @@ from ridgekit.select import (
     target_df,
 )
 from ridgekit.select._selection import Selection
-from ridgekit.spectrum import from_moments
+from ridgekit.spectrum import GRAM_CONDITION_LIMIT, from_moments
 
 __all__ = ["RidgeCV"]
 
@@ -137,13 +137,17 @@ class RidgeCV(LinearRegressorBase):
         self.alpha_ = float(alpha[0]) if not self.alpha_per_target else alpha.copy()
         if y_was_1d and self.alpha_per_target:
             self.alpha_ = float(alpha[0])
-        coef, intercept, _ = solve_ridge(X, Y, alpha, w, self.fit_intercept)
+        if spectrum.condition_number([alpha.min()])[0] <= GRAM_CONDITION_LIMIT or \
+                spectrum.representation == "precise":
+            coef = spectrum.coef(alpha)  # the decomposition already at hand
+            intercept = spectrum.intercept(coef)
+        else:
+            coef, intercept, _ = solve_ridge(X, Y, alpha, w, self.fit_intercept)
         self._store(coef, intercept, y_was_1d, X.dtype)
         chosen = np.atleast_1d(np.asarray(selection.alpha))
-        idx = np.array([np.argmin(np.abs(selection.alphas - a)) for a in chosen])
+        idx = np.argmin(np.abs(selection.alphas[:, None] - chosen[None, :]), axis=0)
         mean = np.atleast_2d(selection.mean.T).T if selection.mean.ndim == 1 else selection.mean
-        score = -mean[idx, np.arange(idx.size)] if self.scoring is None else \
-            -mean[idx, np.arange(idx.size)]
+        score = -mean[idx, np.arange(idx.size)]
         self.best_score_ = float(score[0]) if score.size == 1 else score
         self.spectrum_ = spectrum
         return self

@@ -51,16 +51,25 @@ def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, 
         grid = np.asarray(alphas, dtype=float)
         grid = np.broadcast_to(grid[:, None] if grid.ndim == 1 else grid,
                                (grid.shape[0], spec.n_targets))
-        c = spec._coords(grid)  # (L, r, t)
         V = spec.V
-        M = V.T @ held.cxx @ V
+        # C_k = R^T R with R of rank <= n_k - 1: the quadratic term is ||R V c||^2, one
+        # (rank x r) @ (r x t) product per λ instead of (r x r) @ (r x t)
+        ev, Q = np.linalg.eigh(held.cxx)
+        keep = ev > ev[-1] * ev.size * np.finfo(float).eps if ev.size and ev[-1] > 0 \
+            else np.zeros(ev.size, bool)
+        RV = (Q[:, keep] * np.sqrt(ev[keep])).T @ V
         B = V.T @ held.cxy
         g = V.T @ (held.mean_x - spec.mean_x)
         dy = held.mean_y - spec.mean_y
-        quad = np.einsum("lrt,rs,lst->lt", c, M, c, optimize=True)
-        cross = np.einsum("lrt,rt->lt", c, B)
-        shift = dy - np.einsum("r,lrt->lt", g, c)
-        sse = held.cyy - 2.0 * cross + quad + held.weight * shift**2
+        scaled = spec.d[:, None] * spec.uty  # c(λ) = scaled / (μ + λ)
+        sse = np.empty(grid.shape)
+        for i, lam in enumerate(grid):  # one GEMM per λ; no (L, r, t) temporaries
+            c = scaled / (spec.mu[:, None] + lam[None, :])
+            rvc = RV @ c
+            quad = np.einsum("kt,kt->t", rvc, rvc)
+            cross = np.einsum("rt,rt->t", c, B)
+            shift = dy - g @ c
+            sse[i] = held.cyy - 2.0 * cross + quad + held.weight * shift**2
         mses.append(sse / held.weight)
         weights.append(held.weight)
     return np.array(mses), np.array(weights)

@@ -9,22 +9,24 @@ from ridgekit.select._selection import Selection
 __all__ = ["loo", "loo_errors", "gcv"]
 
 
-def loo_errors(spectrum, alphas, chunk: int = 8) -> np.ndarray:
+def loo_errors(spectrum, alphas, chunk: int | None = None) -> np.ndarray:
     """Exact leave-one-out residuals for every λ, shape (L, n, t).
 
     With h the hat diagonal (counting the intercept) and e the training residual,
 
     .. math:: y_i - \\hat y_{-i}(\\lambda) = \\frac{e_i(\\lambda)}{1 - h_{ii}(\\lambda)} .
 
-    Needs the data in memory (U). λ are processed ``chunk`` at a time.
+    Needs the data in memory (U). λ are processed ``chunk`` at a time (by default as many
+    as keep each temporary under about 64 MB), each chunk one pass over U.
     """
     alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    if chunk is None:
+        chunk = max(1, (1 << 23) // (spectrum.n_samples * spectrum.n_targets))
     out = np.empty((alphas.size, spectrum.n_samples, spectrum.n_targets))
     for start in range(0, alphas.size, chunk):
         block = alphas[start:start + chunk]
-        h = spectrum.leverage(block)
-        for k, a in enumerate(block):
-            out[start + k] = spectrum.residuals(a) / (1.0 - h[k])[:, None]
+        h = spectrum.leverage(block)  # (l, n)
+        out[start:start + block.size] = spectrum.residuals(block) / (1.0 - h)[:, :, None]
     return out
 
 

@@ -326,3 +326,22 @@ def test_check_estimator():
         warnings.simplefilter("ignore")
         check_estimator(RidgeCV())
         check_estimator(RidgeCV(cv=3, rule="1se"))
+
+
+def test_fit_moments_streaming_equals_kfold_on_arrays(rng):
+    from ridgekit.scale import fold_moments_from_blocks
+
+    X, Y = make_regression(rng, 3000, 6)
+    Y += rng.normal(size=Y.shape) * 2
+    blocks = [(X[i:i + 700], Y[i:i + 700, 0], None) for i in range(0, 3000, 700)]
+    folds = fold_moments_from_blocks(blocks, n_folds=5, random_state=1)
+    grid = np.logspace(-2, 4, 20)
+    streamed = RidgeCV(grid, rule="1se").fit_moments(folds, feature_names=list("abcdef"))
+    # the same folds, from the ids the stream drew
+    rng_ids = np.random.default_rng(1)
+    fold_ids = np.concatenate([rng_ids.integers(0, 5, size=b[0].shape[0]) for b in blocks])
+    in_memory = RidgeCV(grid, cv=fold_ids, rule="1se").fit(X, Y[:, 0])
+    assert streamed.alpha_ == in_memory.alpha_
+    np.testing.assert_allclose(streamed.coef_, in_memory.coef_, rtol=1e-9)
+    np.testing.assert_allclose(streamed.selection_.mean, in_memory.selection_.mean, rtol=1e-9)
+    assert list(streamed.feature_names_in_) == list("abcdef")

@@ -125,28 +125,64 @@ class RidgeCV(LinearRegressorBase):
         self._validate_params()
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=None)
         cv = "loo" if self.cv is None else self.cv
-        if self.rule == "1se" and cv == "gcv":
+        if self.rule == "1se" and isinstance(cv, str) and cv == "gcv":
             raise ValueError("rule='1se' needs standard errors; GCV has none (use 'loo' or k)")
         if isinstance(cv, str):
             selection, spectrum = self._closed_form(X, Y, w, cv, y_was_1d)
         else:
             selection, spectrum = self._kfold(X, Y, w, cv, groups, y_was_1d)
+        refit = None if spectrum.representation == "precise" else \
+            (lambda a: solve_ridge(X, Y, a, w, self.fit_intercept)[:2])
+        return self._finish(selection, spectrum, Y.shape[1], y_was_1d, X.dtype, refit)
+
+    def fit_moments(self, folds: FoldMoments, feature_names=None):
+        """Choose λ by exact k-fold from per-fold moments alone (data streamed from disk
+        or reduced on a cluster) and fit on their merge. ``cv`` and ``scoring`` are
+        ignored: the folds are given, and the error is the mean squared error.
+
+        Parameters
+        ----------
+        folds : FoldMoments
+        feature_names : sequence of str, optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if folds.n_folds < 2:
+            raise ValueError("k-fold needs at least 2 folds with samples")
+        total = folds.total()
+        if total.n_samples < 2:
+            raise ValueError("need at least 2 samples")
+        spectrum = from_moments(total, self.fit_intercept)
+        sel = kfold(folds, self._grid(spectrum), self.rule, self.fit_intercept,
+                    per_target=self.alpha_per_target)
+        if self.store_cv_results:
+            self.cv_results_ = sel.extra["fold_mse"]
+        self.n_features_in_ = total.n_features
+        if feature_names is not None:
+            self.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        t = total.n_targets
+        return self._finish(sel, spectrum, t, t == 1, np.float64, None)
+
+    def _finish(self, selection, spectrum, n_targets, y_was_1d, dtype, refit):
+        """Store the choice and the coefficients at the chosen λ: from the decomposition at
+        hand unless it is too ill-conditioned there and ``refit`` can do better."""
         self.selection_ = selection
         self.alphas_ = selection.alphas
-        alpha = np.broadcast_to(np.asarray(selection.alpha, float), (Y.shape[1],))
-        self.alpha_ = float(alpha[0]) if not self.alpha_per_target else alpha.copy()
-        if y_was_1d and self.alpha_per_target:
-            self.alpha_ = float(alpha[0])
-        if spectrum.condition_number([alpha.min()])[0] <= GRAM_CONDITION_LIMIT or \
-                spectrum.representation == "precise":
-            coef = spectrum.coef(alpha)  # the decomposition already at hand
+        alpha = np.broadcast_to(np.asarray(selection.alpha, float), (n_targets,))
+        per_target = self.alpha_per_target and not y_was_1d
+        self.alpha_ = alpha.copy() if per_target else float(alpha[0])
+        if refit is None or spectrum.condition_number([alpha.min()])[0] <= GRAM_CONDITION_LIMIT:
+            coef = spectrum.coef(alpha)
             intercept = spectrum.intercept(coef)
         else:
-            coef, intercept, _ = solve_ridge(X, Y, alpha, w, self.fit_intercept)
-        self._store(coef, intercept, y_was_1d, X.dtype)
+            coef, intercept = refit(alpha)
+        self._store(coef, intercept, y_was_1d, dtype)
         chosen = np.atleast_1d(np.asarray(selection.alpha))
         idx = np.argmin(np.abs(selection.alphas[:, None] - chosen[None, :]), axis=0)
-        mean = np.atleast_2d(selection.mean.T).T if selection.mean.ndim == 1 else selection.mean
+        mean = selection.mean[:, None] if selection.mean.ndim == 1 else selection.mean
         score = -mean[idx, np.arange(idx.size)]
         self.best_score_ = float(score[0]) if score.size == 1 else score
         self.spectrum_ = spectrum

@@ -1,0 +1,113 @@
+"""Figure plumbing shared by the plot functions: Agg canvases, no pyplot, no global state.
+
+Figures are built as :class:`matplotlib.figure.Figure` objects with an explicit
+:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg`, so no GUI backend is ever
+selected, ``matplotlib.use`` is never called (a user's interactive backend is left
+alone), and figures are not kept alive by pyplot's registry. Save them with
+``fig.savefig(...)`` or :func:`to_png`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import numpy as np
+
+try:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+except ImportError as exc:  # pragma: no cover - matplotlib is an install extra
+    raise ImportError("ridgekit.plot needs matplotlib: pip install 'ridgekit[plot]'") from exc
+
+__all__ = [
+    "new_figure", "to_png", "target_slice", "pick", "set_alpha_axis", "mark_alphas",
+    "check_alphas",
+]
+
+#: line styles cycled by :func:`mark_alphas`
+_MARK_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
+
+
+def new_figure(ax=None, ncols: int = 1, figsize: tuple[float, float] | None = None):
+    """A new Agg-backed figure with ``ncols`` axes, or the figure of a given axes.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead (only when one axes is needed).
+    ncols : int
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    fig : Figure
+    axes : list of Axes
+    """
+    if ax is not None:
+        if ncols != 1:
+            raise ValueError(f"this figure needs {ncols} axes; ax= can only stand in for one")
+        return ax.figure, [ax]
+    fig = Figure(figsize=figsize or (6.4 * ncols if ncols > 1 else 6.4, 4.4),
+                 layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def to_png(fig, dpi: int = 100) -> bytes:
+    """Render a figure to PNG bytes (Agg), without the software/URL text chunk."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def target_slice(values, target: int, name: str, n_rows: int) -> np.ndarray:
+    """One target's column of an (L,) or (L, t) array, checked to have ``n_rows`` rows."""
+    a = np.asarray(values, dtype=float)
+    if a.ndim == 2:
+        if not -a.shape[1] <= target < a.shape[1]:
+            raise ValueError(f"target={target} is out of range for {name} with {a.shape[1]} "
+                             "targets")
+        a = a[:, target]
+    if a.ndim != 1 or a.shape[0] != n_rows:
+        raise ValueError(f"{name} has shape {np.shape(values)}; expected ({n_rows},) or "
+                         f"({n_rows}, n_targets) to match the alphas")
+    return a
+
+
+def pick(value, target: int):
+    """One target's entry of a scalar-or-per-target value (index, alpha)."""
+    if value is None:
+        return None
+    a = np.asarray(value)
+    return a[target].item() if a.ndim else a.item()
+
+
+def set_alpha_axis(ax, alphas: np.ndarray, label: str = "penalty λ (alpha)") -> None:
+    """Logarithmic λ axis; symmetric-log when the grid contains λ = 0."""
+    positive = alphas[alphas > 0]
+    if positive.size and np.any(alphas == 0):
+        ax.set_xscale("symlog", linthresh=float(positive.min()))
+    elif positive.size:
+        ax.set_xscale("log")
+    ax.set_xlabel(label)
+
+
+def mark_alphas(ax, marks: Mapping[str, float] | None, x_of=None) -> None:
+    """Vertical labelled lines at the given λ values (``x_of`` maps λ to the x axis)."""
+    for k, (label, alpha) in enumerate((marks or {}).items()):
+        if alpha is None:
+            continue
+        x = float(alpha) if x_of is None else float(x_of(float(alpha)))
+        ax.axvline(x, color="0.25", lw=1.2, ls=_MARK_STYLES[k % len(_MARK_STYLES)],
+                   label=f"{label} = {float(alpha):.3g}")
+
+
+def check_alphas(alphas, name: str = "alphas") -> np.ndarray:
+    a = np.asarray(alphas, dtype=float)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {a.shape}")
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ValueError(f"{name} must be finite and >= 0")
+    return a

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import make_regression
+from helpers import make_regression
 
 from ridgekit.moments import FoldMoments, Moments
 
@@ -117,3 +117,13 @@ def test_float32_input_accumulates_in_double(rng):
     Xc = X64 - X64.mean(0)
     assert m.cxx.dtype == np.float64
     np.testing.assert_allclose(m.cxx, Xc.T @ Xc, rtol=1e-12)
+
+
+def test_standardized_equals_moments_of_transformed_data(rng):
+    X, Y = make_regression(rng, 300, 4, t=2)
+    c, s = rng.normal(size=4), rng.uniform(0.5, 2.0, size=4)
+    got = Moments.from_arrays(X, Y).standardized(c, s)
+    ref = Moments.from_arrays((X - c) / s, Y)
+    np.testing.assert_allclose(got.mean_x, ref.mean_x, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.cxx, ref.cxx, rtol=1e-11)
+    np.testing.assert_allclose(got.cxy, ref.cxy, rtol=1e-11)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_regression
+from helpers import make_regression
 from scipy import sparse
 from sklearn.linear_model import Ridge as SkRidge
 from sklearn.utils.estimator_checks import check_estimator

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import dense_ridge, make_regression
+from helpers import dense_ridge, make_regression
 from sklearn.linear_model import RidgeCV as SkRidgeCV
 from sklearn.model_selection import GroupKFold, KFold, RepeatedKFold, ShuffleSplit
 
@@ -345,3 +345,16 @@ def test_fit_moments_streaming_equals_kfold_on_arrays(rng):
     np.testing.assert_allclose(streamed.coef_, in_memory.coef_, rtol=1e-9)
     np.testing.assert_allclose(streamed.selection_.mean, in_memory.selection_.mean, rtol=1e-9)
     assert list(streamed.feature_names_in_) == list("abcdef")
+
+
+@pytest.mark.parametrize("cv", [None, "gcv", 4])
+def test_sparse_x_equals_dense(rng, cv):
+    from scipy import sparse
+
+    X = rng.normal(size=(150, 6)) * (rng.uniform(size=(150, 6)) < 0.4)
+    y = X @ rng.normal(size=6) + rng.normal(size=150)
+    dense = RidgeCV(GRID, cv=cv).fit(X, y)
+    sp = RidgeCV(GRID, cv=cv).fit(sparse.csr_matrix(X), y)
+    assert sp.alpha_ == dense.alpha_
+    np.testing.assert_allclose(sp.coef_, dense.coef_, rtol=1e-9)
+    np.testing.assert_allclose(sp.selection_.mean, dense.selection_.mean, rtol=1e-9)

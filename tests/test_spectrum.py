@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import dense_ridge, make_regression
+from helpers import dense_ridge, make_regression
 
 from ridgekit.decompose import REPRESENTATIONS, build_spectrum
 from ridgekit.moments import Moments

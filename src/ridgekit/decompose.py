@@ -68,7 +68,10 @@ def build_spectrum(
     representation: str = "auto",
     alpha_min: float = 0.0,
 ) -> Spectrum:
-    """Build the spectrum of dense data, by the module's ``auto`` rule or by name.
+    """Build the spectrum of data in memory, by the module's ``auto`` rule or by name.
+
+    A scipy.sparse X goes through ``gram`` from dense row blocks (for n >= p designs whose
+    p x p Gram fits in memory).
 
     Parameters
     ----------
@@ -80,6 +83,11 @@ def build_spectrum(
     alpha_min : float
         Smallest λ that will be asked of the spectrum; decides gram vs precise.
     """
+    if hasattr(X, "toarray"):  # scipy.sparse: moments of dense row blocks
+        if representation not in ("auto", "gram"):
+            raise ValueError(f"sparse X supports the 'gram' representation only, not "
+                             f"{representation!r}")
+        return _gram(X, Y, sample_weight, fit_intercept)
     if representation == "auto":
         representation = choose_representation(*X.shape)
         if representation == "gram":

@@ -148,6 +148,8 @@ class Moments:
     ) -> Moments:
         """Accumulate moments of in-memory arrays in one pass, never copying X whole.
 
+        A scipy.sparse X is read as dense blocks of ``block_rows`` rows.
+
         The first block is centered exactly. When it shows that every column's offset is
         small against its spread (:math:`\\bar z_j^2 \\le` :data:`OFFSET_RATIO_LIMIT`
         :math:`\\cdot\\,\\mathrm{var}(z_j)`), the rest is accumulated about the origin
@@ -159,6 +161,10 @@ class Moments:
         """
         Y = _as_2d_targets(Y)
         n = X.shape[0]
+        if hasattr(X, "toarray"):  # scipy.sparse: dense row blocks, one at a time
+            return cls.from_blocks(
+                (X[s:s + block_rows].toarray(), Y[s:s + block_rows],
+                 _rows(sample_weight, s, s + block_rows)) for s in range(0, n, block_rows))
         head = min(n, block_rows)
         first = cls.from_block(X[:head], Y[:head], _rows(sample_weight, 0, head))
         if head == n:
@@ -259,6 +265,14 @@ class Moments:
             cxy=self.cxy + other.cxy + np.outer(dx, dy) * factor,
             cyy=self.cyy + other.cyy + dy * dy * factor,
         )
+
+    def standardized(self, center: np.ndarray, scale: np.ndarray) -> Moments:
+        """Moments of the features transformed to :math:`(x - c)/s`, exactly:
+        :math:`\\bar x \\to (\\bar x - c)/s`, :math:`C_{xx} \\to S^{-1}C_{xx}S^{-1}`,
+        :math:`C_{xy} \\to S^{-1}C_{xy}`."""
+        return Moments(self.n_samples, self.weight, (self.mean_x - center) / scale,
+                       self.mean_y, self.cxx / np.outer(scale, scale),
+                       self.cxy / scale[:, None], self.cyy)
 
     def uncentered(self) -> Moments:
         """Moments about the origin, for models without an intercept.

@@ -204,8 +204,10 @@ class Spectrum:
 
     def predict(self, X, alphas) -> np.ndarray:
         """Predictions for every λ of a grid, shape (L, n, t)."""
-        beta = self.coef_path(alphas)
-        return np.einsum("np,ltp->lnt", X, beta) + self.intercept(beta)[:, None, :]
+        beta = self.coef_path(alphas)  # (L, t, p)
+        L, t, p = beta.shape
+        flat = np.asarray(X @ beta.reshape(L * t, p).T)  # works for scipy.sparse X too
+        return np.moveaxis(flat.reshape(-1, L, t), 1, 0) + self.intercept(beta)[:, None, :]
 
     # ----------------------------------------------------- criteria over λ
     def rss(self, alphas) -> np.ndarray:
@@ -280,7 +282,7 @@ class Spectrum:
             return self
         w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
         sqrt_w = np.sqrt(w)
-        U = ((X @ self.V) - self.mean_x @ self.V) * (sqrt_w[:, None] / self.d)
+        U = (np.asarray(X @ self.V) - self.mean_x @ self.V) * (sqrt_w[:, None] / self.d)
         Yt = (np.asarray(Y, float).reshape(X.shape[0], -1) - self.mean_y) * sqrt_w[:, None]
         return _replace(self, U=U, sqrt_w=sqrt_w, resid0=Yt - U @ self.uty)
 

@@ -112,7 +112,8 @@ class RidgeCV(LinearRegressorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A sparse X is read in dense row blocks (its p x p Gram must fit in memory).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
         groups : array-like of shape (n_samples,), optional
@@ -123,7 +124,7 @@ class RidgeCV(LinearRegressorBase):
         self
         """
         self._validate_params()
-        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=None)
+        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr",))
         cv = "loo" if self.cv is None else self.cv
         if self.rule == "1se" and isinstance(cv, str) and cv == "gcv":
             raise ValueError("rule='1se' needs standard errors; GCV has none (use 'loo' or k)")
@@ -131,7 +132,7 @@ class RidgeCV(LinearRegressorBase):
             selection, spectrum = self._closed_form(X, Y, w, cv, y_was_1d)
         else:
             selection, spectrum = self._kfold(X, Y, w, cv, groups, y_was_1d)
-        refit = None if spectrum.representation == "precise" else \
+        refit = None if spectrum.representation == "precise" or hasattr(X, "toarray") else \
             (lambda a: solve_ridge(X, Y, a, w, self.fit_intercept)[:2])
         return self._finish(selection, spectrum, Y.shape[1], y_was_1d, X.dtype, refit)
 
@@ -301,11 +302,6 @@ class RidgeCV(LinearRegressorBase):
         if print_it:
             print(text)
         return text
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
 
 
 def _match(pred: np.ndarray, y_eval: np.ndarray) -> np.ndarray:

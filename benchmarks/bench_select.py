@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 from _common import machine, table
 from sklearn.linear_model import RidgeCV as SkRidgeCV
-from sklearn.model_selection import KFold
 
 from ridgekit import RidgeCV
 

@@ -210,3 +210,13 @@ def test_help_for_every_command():
         res = run(cmd, "--help")
         assert res.returncode == 0
         assert "Example" in res.stdout
+
+
+def test_experiment_command_quick(tmp_path):
+    pytest.importorskip("torch")
+    res = run("experiment", "sgd-l2", "--quick", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    result = json.loads((tmp_path / "sgd_l2_equivalence.json").read_text())
+    assert result  # numbers written
+    assert (tmp_path / "sgd_l2_equivalence.png").read_bytes()[:4] == b"\x89PNG"
+    one_line_exit_2(run("experiment", "nope", "--out", tmp_path), "nope")

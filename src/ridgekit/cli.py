@@ -413,6 +413,32 @@ def report(
 
 
 @app.command()
+def experiment(
+    name: str = typer.Argument(..., help="sgd-l2, adam-grid, early-stopping, weight-norms "
+                                         "or all."),
+    out: Path = typer.Option(Path("ridgekit-experiments"), "--out", "-o",
+                             help="Folder for the JSON numbers and PNG figures."),
+    quick: bool = typer.Option(False, help="A seconds-sized version (for a smoke test)."),
+) -> None:
+    """Run a weight-decay experiment with PyTorch (needs `pip install ridgekit[torch]`).
+
+    Examples:
+      ridgekit experiment sgd-l2 --out results/
+      ridgekit experiment adam-grid --out results/   (6 x 6 grid, 2 seeds, minutes)
+    """
+    with _errors_as_one_line():
+        try:
+            from ridgekit.nn.experiments import EXPERIMENTS, run
+        except ImportError as exc:
+            raise UsageProblem(str(exc).splitlines()[0]) from exc
+        names = list(EXPERIMENTS) if name == "all" else [name]
+        for one in names:
+            result = run(one, quick=quick)
+            written = result.save(out)
+            _echo(f"{one}: wrote {', '.join(str(p) for p in written.values())}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     from ridgekit import __version__

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ridgekit.nn import conventions as cv  # noqa: E402
+from ridgekit import conventions as cv  # noqa: E402
 from ridgekit.nn import l2_penalty  # noqa: E402
 
 

@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("torch")  # the nn test set skips cleanly where torch is missing
 
-import ridgekit.nn.conventions as _cv  # noqa: E402
+import ridgekit.conventions as _cv  # noqa: E402
 
 CONVENTIONS_FILE = Path(_cv.__file__)
 
@@ -65,6 +65,19 @@ def test_import_ridgekit_works_and_nn_says_how_to_install():
     assert r.returncode == 0, r.stderr
     assert "IMPORTERROR:" in r.stdout
     assert "pip install ridgekit[torch]" in r.stdout
+
+
+def test_conventions_import_without_torch():
+    """``ridgekit.conventions`` imports and works with torch absent."""
+    r = _run(
+        """
+        import ridgekit.conventions as cv
+        print(cv.convert(1e-4, "adamw_paper", "torch_adamw", lr0=1e-3))
+        assert "torch" not in sys.modules or sys.modules["torch"] is None
+        """
+    )
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.strip()) == pytest.approx(0.1)
 
 
 def test_conventions_code_runs_without_torch():

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from ridgekit.io._atomic import atomic_write
 
 __all__ = [
     "Result",
@@ -45,25 +46,6 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-@contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w"):
-    """Write to a temporary file in the same folder, then rename: never half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as fh:
-            yield fh
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 class Result:
     """Mixin for experiment result dataclasses: JSON and PNG output."""
 
@@ -76,7 +58,8 @@ class Result:
     def save_json(self, path: str | os.PathLike) -> Path:
         """Write :meth:`to_dict` as JSON (atomically)."""
         path = Path(path)
-        with atomic_write(path) as fh:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path, "w") as fh:
             json.dump(self.to_dict(), fh, indent=2)
         return path
 
@@ -91,6 +74,7 @@ class Result:
         import matplotlib.pyplot as plt
 
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fig = self.plot()
         try:
             with atomic_write(path, "wb") as fh:

@@ -1,13 +1,34 @@
 """ridgekit: L2 regularization done completely and fast.
 
-``import ridgekit`` stays light: torch and dask are imported only inside ``ridgekit.nn``
-and ``ridgekit.scale``.
+``import ridgekit`` stays light: the estimators (and with them scikit-learn, slow to
+import) load on first use, and torch and dask only inside ``ridgekit.nn`` and
+``ridgekit.scale``.
 """
 
-from ridgekit.linear_model import Ridge, RidgeCV, RidgePath, ridge_path
-from ridgekit.moments import FoldMoments, Moments
-from ridgekit.spectrum import Spectrum
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = ["Ridge", "RidgeCV", "RidgePath", "ridge_path", "Moments", "FoldMoments", "Spectrum"]
+_LAZY = {
+    "Ridge": "ridgekit.linear_model",
+    "RidgeCV": "ridgekit.linear_model",
+    "RidgePath": "ridgekit.linear_model",
+    "ridge_path": "ridgekit.linear_model",
+    "Moments": "ridgekit.moments",
+    "FoldMoments": "ridgekit.moments",
+    "Spectrum": "ridgekit.spectrum",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ridgekit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -198,7 +198,6 @@ def fit(
       ridgekit fit data.parquet -t price --features a,b,c --cv gcv --standardize
     """
     from ridgekit.io import open_blocks, read_data, save
-    from ridgekit.linear_model import RidgeCV
 
     with _errors_as_one_line():
         if rule not in ("min", "1se"):
@@ -206,7 +205,6 @@ def fit(
         cv_value = _parse_cv(cv)
         grid = _parse_alphas(alphas)
         names = _split_names(features)
-        model = RidgeCV(alphas=grid, rule=rule)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if isinstance(cv_value, int):
@@ -217,13 +215,19 @@ def fit(
                 x_mean, x_scale = None, None
                 if standardize:
                     folds, x_mean, x_scale = _standardize_folds(folds)
-                model.fit_moments(folds, feature_names)
+                # the streamed path never imports scikit-learn (a second of start-up)
+                from ridgekit.select import kfold_fit
+
+                model = kfold_fit(folds, grid, rule)
                 target_name = reader.target_name
             else:
                 with _progress("reading") as bar:
                     table = read_data(data, target, names, sample_weight, progress=bar)
                 X, x_mean, x_scale = _maybe_standardize(table.X, standardize)
-                model.set_params(cv=cv_value).fit(X, table.y, table.sample_weight)
+                from ridgekit.linear_model import RidgeCV
+
+                model = RidgeCV(alphas=grid, cv=cv_value, rule=rule)
+                model.fit(X, table.y, table.sample_weight)
                 feature_names, target_name = table.feature_names, table.target_name
         for w in caught:
             if not _STATE["quiet"]:
@@ -277,7 +281,7 @@ def _print_fit(model, feature_names) -> None:
     intercept = np.atleast_1d(model.intercept_)
     table.add_row("(intercept)", *[f"{b:.6g}" for b in intercept])
     _echo(table)
-    _echo(f"best CV score (negative MSE): {model.best_score_}")
+    _echo(f"smallest {sel.criterion} error over the grid: {np.min(sel.mean, axis=0)}")
 
 
 @app.command()

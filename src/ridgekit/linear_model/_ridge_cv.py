@@ -22,6 +22,7 @@ from ridgekit.select import (
     gcv,
     hkb,
     kfold,
+    kfold_fit,
     kfold_from_arrays,
     lawless_wang,
     lcurve,
@@ -151,21 +152,15 @@ class RidgeCV(LinearRegressorBase):
         self
         """
         self._validate_params()
-        if folds.n_folds < 2:
-            raise ValueError("k-fold needs at least 2 folds with samples")
-        total = folds.total()
-        if total.n_samples < 2:
-            raise ValueError("need at least 2 samples")
-        spectrum = from_moments(total, self.fit_intercept)
-        sel = kfold(folds, self._grid(spectrum), self.rule, self.fit_intercept,
-                    per_target=self.alpha_per_target)
+        result = kfold_fit(folds, self.alphas, self.rule, self.fit_intercept,
+                           self.alpha_per_target)
         if self.store_cv_results:
-            self.cv_results_ = sel.extra["fold_mse"]
-        self.n_features_in_ = total.n_features
+            self.cv_results_ = result.selection_.extra["fold_mse"]
+        self.n_features_in_ = result.n_features_in_
         if feature_names is not None:
             self.feature_names_in_ = np.asarray(feature_names, dtype=object)
-        t = total.n_targets
-        return self._finish(sel, spectrum, t, t == 1, np.float64, None)
+        t = np.atleast_2d(result.coef_).shape[0]
+        return self._finish(result.selection_, result.spectrum_, t, t == 1, np.float64, None)
 
     def _finish(self, selection, spectrum, n_targets, y_was_1d, dtype, refit):
         """Store the choice and the coefficients at the chosen λ: from the decomposition at

@@ -7,14 +7,21 @@ from ridgekit.select.estimators import hkb, lawless_wang, ls_variance, target_df
 from ridgekit.select.evidence import evidence, log_evidence
 from ridgekit.select.folds import as_splits, fold_partitions
 from ridgekit.select.grid import alpha_for_df, default_alphas
-from ridgekit.select.kfold import fold_errors, kfold, kfold_from_arrays, summarize_folds
+from ridgekit.select.kfold import (
+    KFoldFit,
+    fold_errors,
+    kfold,
+    kfold_fit,
+    kfold_from_arrays,
+    summarize_folds,
+)
 from ridgekit.select.lcurve import lcurve, lcurve_points
 from ridgekit.select.loo import gcv, loo, loo_errors
 
 __all__ = [
     "Selection", "GridEdgeWarning", "one_standard_error_index",
     "loo", "loo_errors", "gcv",
-    "kfold", "kfold_from_arrays", "fold_errors", "summarize_folds", "as_splits",
+    "kfold", "kfold_fit", "KFoldFit", "kfold_from_arrays", "fold_errors", "summarize_folds", "as_splits",
     "fold_partitions",
     "hkb", "lawless_wang", "target_df", "ls_variance", "alpha_for_df", "default_alphas",
     "lcurve", "lcurve_points", "discrepancy", "evidence", "log_evidence",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.model_selection import KFold
 
 __all__ = ["fold_partitions", "as_splits"]
 
@@ -19,6 +18,8 @@ def as_splits(cv, X, y=None, groups=None) -> list[tuple[np.ndarray, np.ndarray]]
             raise ValueError(f"cv={cv}: k-fold needs at least 2 folds")
         if cv > n:
             raise ValueError(f"cv={cv}: more folds than samples ({n})")
+        from sklearn.model_selection import KFold  # only here: sklearn is slow to import
+
         splits = list(KFold(int(cv)).split(X))
     elif isinstance(cv, list | tuple) and cv and all(
             isinstance(pair, tuple | list) and len(pair) == 2 for pair in cv):

@@ -15,14 +15,18 @@ intercept's error on the fold). No model is refitted per fold and per λ.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ridgekit.moments import FoldMoments, Moments
 from ridgekit.select._selection import Selection
 from ridgekit.select.folds import fold_partitions
-from ridgekit.spectrum import from_moments
+from ridgekit.select.grid import default_alphas
+from ridgekit.spectrum import Spectrum, from_moments
 
-__all__ = ["fold_errors", "kfold", "kfold_from_arrays", "summarize_folds"]
+__all__ = ["KFoldFit", "fold_errors", "kfold", "kfold_fit", "kfold_from_arrays",
+           "summarize_folds"]
 
 
 def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -142,3 +146,63 @@ def kfold_from_arrays(X, Y, splits, alphas, sample_weight=None, rule: str = "min
 
     pairs = [(rows(train), rows(test)) for train, test in splits]
     return _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target)
+
+
+@dataclass
+class KFoldFit:
+    """Ridge fitted from per-fold moments alone, λ chosen by exact k-fold.
+
+    Quacks as a fitted linear model (``coef_``, ``intercept_``, ``alpha_``,
+    ``selection_``, ``n_features_in_``) for :func:`ridgekit.io.save` and the report.
+    """
+
+    coef_: np.ndarray
+    intercept_: np.ndarray | float
+    alpha_: np.ndarray | float
+    selection_: Selection
+    spectrum_: Spectrum
+    n_features_in_: int
+
+
+def kfold_fit(folds: FoldMoments, alphas=None, rule: str = "min", fit_intercept: bool = True,
+              per_target: bool = False) -> KFoldFit:
+    """Choose λ by exact k-fold from per-fold moments and fit on their merge.
+
+    Parameters
+    ----------
+    folds : FoldMoments
+    alphas : None, int or ndarray
+        None: 100 values from the spectrum spanning df from about the rank to 0.5; an int:
+        that many; an array: as given (values > 0).
+    rule : {"min", "1se"}
+    fit_intercept : bool
+    per_target : bool
+        One λ per target instead of one for all.
+
+    Returns
+    -------
+    KFoldFit
+    """
+    if folds.n_folds < 2:
+        raise ValueError("k-fold needs at least 2 folds with samples")
+    total = folds.total()
+    if total.n_samples < 2:
+        raise ValueError("need at least 2 samples")
+    spectrum = from_moments(total, fit_intercept)
+    if alphas is None or isinstance(alphas, int | np.integer):
+        grid = default_alphas(spectrum, 100 if alphas is None else int(alphas))
+    else:
+        grid = np.asarray(alphas, dtype=float)
+        if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or \
+                np.any(grid <= 0):
+            raise ValueError("alphas must be a non-empty 1-D array of finite values > 0")
+    sel = kfold(folds, grid, rule, fit_intercept, per_target=per_target)
+    t = total.n_targets
+    alpha = np.broadcast_to(np.asarray(sel.alpha, float), (t,))
+    coef = spectrum.coef(alpha)
+    intercept = spectrum.intercept(coef)
+    if t == 1:
+        return KFoldFit(coef[0], float(intercept[0]), float(alpha[0]), sel, spectrum,
+                        total.n_features)
+    return KFoldFit(coef, intercept, alpha.copy() if per_target else float(alpha[0]), sel,
+                    spectrum, total.n_features)

@@ -1,0 +1,77 @@
+"""The command line on a 1,000,000-row CSV against pyarrow + an in-memory fit.
+
+Run: ``.venv/bin/python benchmarks/bench_cli.py`` (prints a markdown table).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _common import machine, table
+
+from ridgekit import RidgeCV
+
+N_ROWS, N_FEATURES = 1_000_000, 10
+
+
+def write_csv(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N_ROWS, N_FEATURES))
+    y = X @ rng.normal(size=N_FEATURES) + rng.normal(size=N_ROWS)
+    cols = {f"x{j}": X[:, j] for j in range(N_FEATURES)} | {"y": y}
+    pacsv.write_csv(pa.table(cols), path)
+
+
+def in_memory(path: Path) -> float:
+    import pyarrow.csv as pacsv
+
+    start = time.perf_counter()
+    tbl = pacsv.read_csv(path)
+    y = tbl.column("y").to_numpy()
+    X = np.column_stack([tbl.column(f"x{j}").to_numpy() for j in range(N_FEATURES)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        RidgeCV(cv=10).fit(X, y)
+    return time.perf_counter() - start
+
+
+def command_line(path: Path, out: Path) -> tuple[float, bool]:
+    exe = Path(sys.executable).parent / "ridgekit"
+    start = time.perf_counter()
+    res = subprocess.run([str(exe), "--progress", "fit", str(path), "--target", "y",
+                          "--cv", "10", "--out", str(out)], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr)
+    return elapsed, "rows" in res.stderr
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.csv"
+        write_csv(path)
+        size_mb = path.stat().st_size / 1e6
+        t_ref = min(in_memory(path) for _ in range(2))
+        t_cli, progress = min(command_line(path, Path(tmp) / "m.npz") for _ in range(2))
+    print(f"Machine: {machine()}\n")
+    print(table([{
+        "case": f"fit --cv 10 on a {N_ROWS:,}-row CSV ({N_FEATURES} features, "
+                f"{size_mb:.0f} MB)",
+        "ridgekit command s": f"{t_cli:.2f} (incl. start-up)",
+        "pyarrow read + RidgeCV.fit s": f"{t_ref:.2f}",
+        "ratio": f"{t_cli / t_ref:.2f} (goal <= 2)",
+        "progress shown": str(progress),
+    }]))
+
+
+if __name__ == "__main__":
+    main()

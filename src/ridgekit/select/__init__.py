@@ -21,8 +21,8 @@ from ridgekit.select.loo import gcv, loo, loo_errors
 __all__ = [
     "Selection", "GridEdgeWarning", "one_standard_error_index",
     "loo", "loo_errors", "gcv",
-    "kfold", "kfold_fit", "KFoldFit", "kfold_from_arrays", "fold_errors", "summarize_folds", "as_splits",
-    "fold_partitions",
+    "kfold", "kfold_fit", "KFoldFit", "kfold_from_arrays", "fold_errors", "summarize_folds",
+    "as_splits", "fold_partitions",
     "hkb", "lawless_wang", "target_df", "ls_variance", "alpha_for_df", "default_alphas",
     "lcurve", "lcurve_points", "discrepancy", "evidence", "log_evidence",
 ]

@@ -85,11 +85,10 @@ def test_every_subcommand_on_every_format(tmp_path, data, fmt):
     got = np.loadtxt(preds, skiprows=1)
     np.testing.assert_allclose(got, loaded.predict(X), rtol=1e-10)
 
-    if fmt != "svmlight":
-        png = tmp_path / "trace.png"
-        res = run("path", path, *target_args, "--plot", png)
-        assert res.returncode == 0, res.stderr
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = tmp_path / "trace.png"
+    res = run("path", path, *target_args, "--plot", png)
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     html = tmp_path / "r.html"
     res = run("report", model, "--data", path, "--out", html)

@@ -354,8 +354,6 @@ def path(
     with _errors_as_one_line():
         with _progress("reading") as bar:
             table = read_data(data, target, _split_names(features), progress=bar)
-        if hasattr(table.X, "toarray"):
-            raise UsageProblem("path needs dense data; svmlight files are sparse")
         X, _, _ = _maybe_standardize(table.X, standardize)
         y = np.asarray(table.y)
         Y = y[:, None] if y.ndim == 1 else y

@@ -1,6 +1,7 @@
 """Bundled data sets, generators, and inverse-problem test problems."""
 
 from ridgekit.datasets._bundled import Dataset, load_filip, load_longley, load_prostate
+from ridgekit.datasets._generators import SimulatedRegression, make_correlated_regression
 from ridgekit.datasets.inverse import (
     InverseProblem,
     baart,
@@ -19,6 +20,8 @@ __all__ = [
     "load_prostate",
     "load_longley",
     "load_filip",
+    "SimulatedRegression",
+    "make_correlated_regression",
     "InverseProblem",
     "shaw",
     "phillips",

@@ -53,6 +53,7 @@ __all__ = [
     "from_dual",
     "from_precise",
     "DualKernel",
+    "centered_design",
     "GRAM_CONDITION_LIMIT",
 ]
 
@@ -90,7 +91,8 @@ class _DualBasis:
 
     @property
     def V(self) -> np.ndarray:
-        return self.to_coef(np.eye(self.d.size) * self.d)
+        """Right singular vectors :math:`V = \\tilde X^T U D^{-1}` (p, r)."""
+        return self.to_coef(np.eye(self.d.size))
 
 
 @dataclass
@@ -310,7 +312,7 @@ def _rank_cut(values: np.ndarray, size: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ builders
-def _centered(X, Y, sample_weight, fit_intercept):
+def centered_design(X, Y, sample_weight, fit_intercept):
     """Weighted means and the weighted, centered copies of X and Y (dense)."""
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -360,7 +362,7 @@ def _from_left(U, d, V_basis, Yt, **common) -> Spectrum:
 
 def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     """``svd`` representation: thin SVD of the weighted centered design (copies X)."""
-    Xt, Yt, mean_x, mean_y, sqrt_w, weight = _centered(X, Y, sample_weight, fit_intercept)
+    Xt, Yt, mean_x, mean_y, sqrt_w, weight = centered_design(X, Y, sample_weight, fit_intercept)
     U, d, Vt = np.linalg.svd(Xt, full_matrices=False)
     keep = _rank_cut(d, max(Xt.shape))
     return _from_left(
@@ -446,7 +448,7 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
     exactly from it:
     :math:`\\tilde X = U (D V^T S)` and the SVD of the small r x p matrix :math:`DV^TS`.
     """
-    Xt, Yt, mean_x, mean_y, sqrt_w, weight = _centered(X, Y, sample_weight, fit_intercept)
+    Xt, Yt, mean_x, mean_y, sqrt_w, weight = centered_design(X, Y, sample_weight, fit_intercept)
     scale = np.sqrt(np.einsum("np,np->p", Xt, Xt))
     scale[scale == 0] = 1.0
     Ua, da, Vta = np.linalg.svd(Xt / scale, full_matrices=False)

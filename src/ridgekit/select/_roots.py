@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import brentq
 
-__all__ = ["solve_increasing"]
+__all__ = ["bisect_decreasing", "solve_increasing"]
 
 
 def solve_increasing(fn: Callable[[float], float], target: float, lo: float, hi: float,
@@ -35,3 +35,16 @@ def solve_increasing(fn: Callable[[float], float], target: float, lo: float, hi:
         raise ValueError(f"{what}: no finite alpha is large enough")
     return float(np.exp(brentq(g, log_lo, log_hi, xtol=1e-13, rtol=4 * np.finfo(float).eps,
                                maxiter=500)))
+
+
+def bisect_decreasing(fn, left, right, max_iter: int = 200):
+    """Vectorized bisection in log scale for fn(left) > 0 >= fn(right)."""
+    lo, hi = np.log(left), np.log(right)
+    for _ in range(max_iter):
+        mid = 0.5 * (lo + hi)
+        positive = fn(np.exp(mid)) > 0
+        lo = np.where(positive, mid, lo)
+        hi = np.where(positive, hi, mid)
+        if np.all(hi - lo <= 4 * np.finfo(np.float64).eps * np.maximum(np.abs(hi), 1.0)):
+            break
+    return np.exp(0.5 * (lo + hi))

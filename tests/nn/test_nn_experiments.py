@@ -96,7 +96,7 @@ def test_early_stopping_matches_spectral_filter_and_ridge():
     assert res.max_filter_deviation < 1e-8  # GD iterates == 1 - (1 - η μ)^t filter
     # the best stopping time corresponds to about the best λ (λ ≈ 1/(η t)) ...
     ratio = res.lambda_equivalent_of_best_iteration / res.best_lambda
-    assert 1 / 4 < ratio < 4
+    assert 0.25 < ratio < 4.0
     # ... and the two regularizers reach similar test error, both beating the extremes
     assert res.best_gd_test_mse == pytest.approx(res.best_ridge_test_mse, rel=0.25)
     assert res.best_gd_test_mse < min(res.gd_test_mse[0], res.gd_test_mse[-1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ _NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float
 Columns = dict[str, np.ndarray]
 
 
-class Source:
+class Source(ABC):
     """A readable data file.
 
     Attributes
@@ -71,9 +72,9 @@ class Source:
     def check_numeric(self, used: list[str]) -> None:
         """Raise :class:`DataError` when a used column is known not to be numeric."""
 
+    @abstractmethod
     def iter_columns(self, used: list[str], block_rows: int) -> Iterator[tuple[Columns, int]]:
         """Yield ``({name: float64 array}, bytes_done)`` for the ``used`` columns."""
-        raise NotImplementedError
 
 
 # --------------------------------------------------------------------------- CSV / TSV

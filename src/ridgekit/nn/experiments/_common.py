@@ -63,8 +63,9 @@ class Result:
             json.dump(self.to_dict(), fh, indent=2)
         return path
 
-    def plot(self):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def plot(self):  # pragma: no cover - every result class defines its figure
+        """The experiment's figure (a matplotlib Figure)."""
+        raise TypeError(f"{type(self).__name__} defines no figure")
 
     def save_png(self, path: str | os.PathLike, dpi: int = 120) -> Path:
         """Draw :meth:`plot` with the Agg backend and write a PNG (atomically)."""

@@ -69,8 +69,9 @@ class Source(ABC):
         self.n_rows: int | None = None
         self.bytes_total = path.stat().st_size
 
-    def check_numeric(self, used: list[str]) -> None:
-        """Raise :class:`DataError` when a used column is known not to be numeric."""
+    def check_numeric(self, used: list[str]) -> None:  # noqa: B027 - optional hook
+        """Raise :class:`DataError` when a used column is known not to be numeric (formats
+        with a schema override this; the others find out while reading)."""
 
     @abstractmethod
     def iter_columns(self, used: list[str], block_rows: int) -> Iterator[tuple[Columns, int]]:

@@ -213,8 +213,9 @@ def test_help_for_every_command():
 
 def test_experiment_command_quick(tmp_path):
     pytest.importorskip("torch")
-    res = run("experiment", "sgd-l2", "--quick", "--out", tmp_path)
+    res = run("--progress", "experiment", "sgd-l2", "--quick", "--out", tmp_path)
     assert res.returncode == 0, res.stderr
+    assert "1/1" in res.stderr  # the step bar was drawn
     result = json.loads((tmp_path / "sgd_l2_equivalence.json").read_text())
     assert result  # numbers written
     assert (tmp_path / "sgd_l2_equivalence.png").read_bytes()[:4] == b"\x89PNG"

@@ -16,7 +16,15 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 app = typer.Typer(
@@ -87,6 +95,29 @@ def _progress(description: str):
             bar.update(task, completed=bytes_done, total=bytes_total, rows=rows_done)
 
         yield update
+
+
+@contextmanager
+def _steps(description: str, total: int):
+    """A progress bar over named steps (with a spinner while each runs), or a no-op."""
+    if not _show_progress():
+        yield lambda label: None
+        return
+    bar = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TextColumn("{task.fields[label]}"),
+                   TimeElapsedColumn(), console=Console(stderr=True, force_terminal=True))
+    with bar:
+        task = bar.add_task(description, total=total, label="")
+        started = [False]
+
+        def step(label: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, label=label)
+
+        yield step
+        bar.update(task, completed=total)
 
 
 def _echo(renderable) -> None:
@@ -434,10 +465,12 @@ def experiment(
         except ImportError as exc:
             raise UsageProblem(str(exc).splitlines()[0]) from exc
         names = list(EXPERIMENTS) if name == "all" else [name]
-        for one in names:
-            result = run(one, quick=quick)
-            written = result.save(out)
-            _echo(f"{one}: wrote {', '.join(str(p) for p in written.values())}")
+        with _steps("experiments", len(names)) as step:
+            for one in names:
+                step(one)
+                result = run(one, quick=quick)
+                written = result.save(out)
+                _echo(f"{one}: wrote {', '.join(str(p) for p in written.values())}")
 
 
 @app.command()

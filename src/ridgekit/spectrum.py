@@ -54,6 +54,7 @@ __all__ = [
     "from_precise",
     "DualKernel",
     "centered_design",
+    "apply_to_stack",
     "GRAM_CONDITION_LIMIT",
 ]
 
@@ -62,6 +63,15 @@ _EPS = np.finfo(np.float64).eps
 #: (its relative error is about cond * eps, so ~1e-9 at this bound).
 GRAM_CONDITION_LIMIT = 1e7
 _COLUMN_BLOCK = 2048
+
+
+def apply_to_stack(apply, coords: np.ndarray) -> np.ndarray:
+    """Apply a linear map ``(r, k) -> (m, k)`` to every matrix of a stack of shape
+    (..., r, t) with one call, returning (..., m, t)."""
+    lead, t = coords.shape[:-2], coords.shape[-1]
+    flat = np.moveaxis(coords, -2, 0).reshape(coords.shape[-2], -1)  # (r, prod(lead)*t)
+    out = apply(flat)
+    return np.moveaxis(out.reshape((out.shape[0],) + lead + (t,)), 0, -2)
 
 
 @dataclass
@@ -84,10 +94,7 @@ class _DualBasis:
 
     def to_coef(self, coords: np.ndarray) -> np.ndarray:
         a = np.einsum("nr,...rt->...nt", self.U, coords / self.d[:, None], optimize=True)
-        lead = a.shape[:-2]
-        flat = np.moveaxis(a, -2, 0).reshape(a.shape[-2], -1)  # (n, L*t)
-        out = self.kernel.to_coef(flat)
-        return np.moveaxis(out.reshape((out.shape[0],) + lead + (a.shape[-1],)), 0, -2)
+        return apply_to_stack(self.kernel.to_coef, a)
 
     @property
     def V(self) -> np.ndarray:
@@ -313,7 +320,11 @@ def _rank_cut(values: np.ndarray, size: int) -> np.ndarray:
 
 # ------------------------------------------------------------------ builders
 def centered_design(X, Y, sample_weight, fit_intercept):
-    """Weighted means and the weighted, centered copies of X and Y (dense)."""
+    """Weighted means and the weighted, centered X and Y (dense).
+
+    Without an intercept and with unit weights X and Y are returned themselves, not
+    copies: treat the results as read-only.
+    """
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     weight = float(w.sum())
@@ -324,9 +335,17 @@ def centered_design(X, Y, sample_weight, fit_intercept):
         mean_x = np.zeros(X.shape[1])
         mean_y = np.zeros(Y.shape[1])
     sqrt_w = np.sqrt(w)
-    Xt = (X - mean_x) * sqrt_w[:, None]
-    Yt = (Y - mean_y) * sqrt_w[:, None]
-    return Xt, Yt, mean_x, mean_y, sqrt_w, weight
+    weighted = not np.all(w == 1.0)
+
+    def prepare(A, mean):
+        if fit_intercept:
+            A = A - mean
+            if weighted:
+                A *= sqrt_w[:, None]
+            return A
+        return A * sqrt_w[:, None] if weighted else A
+
+    return prepare(X, mean_x), prepare(Y, mean_y), mean_x, mean_y, sqrt_w, weight
 
 
 def from_moments(moments, fit_intercept: bool = True) -> Spectrum:

@@ -63,15 +63,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import comb
 
 import numpy as np
 from scipy import linalg, sparse
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 from scipy.sparse import linalg as splinalg
 
+from ridgekit._scipy_blas import gram_lower, matmul
+from ridgekit._tridiagonal import Tridiagonal, tridiagonalize
 from ridgekit.decompose import REPRESENTATIONS, build_spectrum
-from ridgekit.spectrum import GRAM_CONDITION_LIMIT, Spectrum, centered_design
+from ridgekit.spectrum import GRAM_CONDITION_LIMIT, Spectrum, apply_to_stack, centered_design
 
 __all__ = [
     "TIKHONOV_SOLVERS",
@@ -83,6 +86,8 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
+#: the parts of a pencil-route spectrum that need the eigenvectors of T
+_FROM_EIGENVECTORS = ("uty", "rss0", "basis")
 #: names accepted by :func:`tikhonov_spectrum` (``solver``)
 TIKHONOV_SOLVERS = ("auto", "gsvd", *REPRESENTATIONS)
 
@@ -276,17 +281,26 @@ def _build_penalty(gamma, penalty_factor, n_features: int) -> _Penalty:
 
 # ------------------------------------------------------------------ the result
 @dataclass
-class _MappedBasis:
-    """Coefficients ``delta = W @ coords`` for a (non-orthonormal) generalized basis W."""
+class _LinearBasis:
+    """Coefficients ``delta = W @ coords`` for a generalized basis W (not orthonormal),
+    held as its action ``apply: (r, k) -> (p, k)``; W itself is formed on first use."""
 
-    W: np.ndarray
+    apply: Callable[[np.ndarray], np.ndarray]
+    rank: int
+    matrix: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_matrix(cls, W: np.ndarray) -> _LinearBasis:
+        return cls(apply=W.__matmul__, rank=W.shape[1], matrix=W)
 
     def to_coef(self, coords: np.ndarray) -> np.ndarray:
-        return np.einsum("pr,...rt->...pt", self.W, coords, optimize=True)
+        return apply_to_stack(self.apply, coords)
 
     @property
     def V(self) -> np.ndarray:
-        return self.W
+        if self.matrix is None:
+            self.matrix = self.apply(np.eye(self.rank))
+        return self.matrix
 
 
 @dataclass
@@ -320,6 +334,10 @@ class TikhonovSpectrum(Spectrum):
         X, held by reference, for U on first use.
     targets : ndarray of shape (n, t)
         :math:`\\bar y = (I - Q_AQ_A^T)(\\tilde y - \\tilde X\\beta_{prior})`.
+    pencil : _Pencil or None
+        The tridiagonalized pencil of the ``gsvd`` route. Coefficients at λ > 0 come from
+        it by tridiagonal solves; ``uty``, ``rss0`` and the basis (which need the
+        eigenvectors of T) are computed from it on first access (pass them as None).
     """
 
     offset: np.ndarray | None = None
@@ -330,6 +348,29 @@ class TikhonovSpectrum(Spectrum):
     method: str = "standard"
     data: np.ndarray | None = field(default=None, repr=False)
     targets: np.ndarray | None = field(default=None, repr=False)
+    pencil: _Pencil | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.pencil is not None:
+            for name in _FROM_EIGENVECTORS:
+                if getattr(self, name) is None:
+                    delattr(self, name)  # __getattr__ fills it on first access
+
+    def __getattr__(self, name: str):
+        # reached only when ordinary lookup fails: a part deferred to the eigenvectors
+        if name in _FROM_EIGENVECTORS and self.__dict__.get("pencil") is not None:
+            for key, value in zip(_FROM_EIGENVECTORS, self.pencil.diagonalize(), strict=True):
+                setattr(self, key, value)
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def n_targets(self) -> int:
+        return self.offset.shape[0]
+
+    def _solvable(self, alphas: np.ndarray) -> bool:
+        """Whether the pencil's tridiagonal solves answer these λ (all > 0)."""
+        return self.pencil is not None and alphas.size > 0 and bool(np.all(alphas > 0))
 
     @property
     def n_unpenalized(self) -> int:
@@ -342,11 +383,18 @@ class TikhonovSpectrum(Spectrum):
 
     def coef(self, alpha) -> np.ndarray:
         """Coefficients at one λ (scalar or one per target), shape (t, p)."""
+        alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (self.n_targets,))
+        if self._solvable(alpha):
+            return self.pencil.coef(alpha) + self.offset
         return super().coef(alpha) + self.offset
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every λ of a grid, shape (L, t, p)."""
-        return super().coef_path(alphas) + self.offset[None]
+        a = np.atleast_1d(np.asarray(alphas, dtype=float))
+        if self._solvable(a):
+            grid = np.repeat(a[:, None], self.n_targets, axis=1)
+            return self.pencil.coef(grid) + self.offset[None]
+        return super().coef_path(a) + self.offset[None]
 
     def condition_number(self, alphas) -> np.ndarray:
         """:math:`(\\mu_{max}+\\lambda)/(\\mu_{min}+\\lambda)` of the standard form
@@ -414,9 +462,9 @@ def _unpenalized_fit(Xt, null, pen_diagonal, p):
     n, q = Xt.shape[0], null.shape[1]
     if q == 0:
         return np.zeros((n, 0)), np.zeros((0, 0))
-    A = Xt @ null
+    A = matmul(Xt, null)
     Ua, sa, Vta = linalg.svd(A, full_matrices=False, check_finite=False)
-    scale = max(np.linalg.norm(Xt), np.finfo(float).tiny)
+    scale = max(blas.dnrm2(Xt.reshape(-1)), np.finfo(float).tiny)  # ‖X̃‖_F, scipy's pool
     tol = max(n, p) * _EPS * scale
     if q > n or sa[-1] <= tol:
         c = Vta[-1] if q <= n else linalg.null_space(A)[:, 0]
@@ -437,68 +485,183 @@ def _unpenalized_fit(Xt, null, pen_diagonal, p):
     return Ua, Vta.T / sa
 
 
-def _complement_ops(null: np.ndarray):
-    """Householder QR of N: restrict(S) = Cᵀ S C and extend(Z) = C Z for the orthogonal
-    complement C of span(N), at O(p² q) cost."""
-    p, q = null.shape
-    if q == 0:
-        return (lambda S: S), (lambda Z: Z)
-    (qr, tau), _ = linalg.qr(null, mode="raw")
-    qr = np.asfortranarray(qr)
+@dataclass
+class _Complement:
+    r"""The orthogonal complement C of span(N) from the Householder QR of N, in compact
+    WY form :math:`H_1\cdots H_q = I - Y T Y^T` (so that C is never formed): restricting
+    a p x p matrix, a block of vectors, and extending back cost O(p² q)."""
 
-    def apply(side, trans, C):
-        lwork = 64 * max(C.shape) + 64
-        out, _, info = lapack.dormqr(side, trans, qr, tau, np.asfortranarray(C), lwork)
-        if info != 0:  # pragma: no cover
-            raise RuntimeError(f"dormqr failed (info={info})")
-        return out
+    Y: np.ndarray  # (p, q) unit lower trapezoidal
+    T: np.ndarray  # (q, q) upper triangular
 
-    def restrict(S):
-        return apply("R", "N", apply("L", "T", S))[q:, q:]
+    @classmethod
+    def of(cls, null: np.ndarray) -> _Complement:
+        p, q = null.shape
+        if q == 0:
+            return cls(np.zeros((p, 0)), np.zeros((0, 0)))
+        (packed, tau), _ = linalg.qr(null, mode="raw")
+        Y = np.tril(packed, -1) + np.eye(p, q)
+        T = np.zeros((q, q))
+        for i in range(q):  # LAPACK's larft recurrence, forward and columnwise
+            T[i, i] = tau[i]
+            T[:i, i] = -tau[i] * (T[:i, :i] @ (Y[:, :i].T @ Y[:, i]))
+        return cls(Y, T)
 
-    def extend(Z):
-        return apply("L", "N", np.vstack([np.zeros((q, Z.shape[1])), Z]))
+    @property
+    def q(self) -> int:
+        return self.T.shape[0]
 
-    return restrict, extend
+    def restrict(self, S: np.ndarray) -> np.ndarray:
+        r""":math:`C^T S C` for a symmetric S of which the lower triangle is read, as the
+        symmetric rank-2q update :math:`S - YW^T - WY^T` with
+        :math:`W = SYT - \tfrac12 YT^T(Y^TSY)T`; only the lower triangle of the result is
+        set (scipy's BLAS throughout)."""
+        q = self.q
+        if q == 0:
+            return S
+        Y, T = self.Y, self.T
+        SY = blas.dsymm(1.0, S, Y, lower=1)
+        W = SY @ T - 0.5 * Y @ (T.T @ (Y.T @ SY) @ T)
+        return blas.dsyr2k(-1.0, Y[q:], W[q:], beta=1.0, c=S[q:, q:], lower=1)
+
+    def restrict_rows(self, B: np.ndarray) -> np.ndarray:
+        """:math:`C^T B` for B of shape (p, k)."""
+        if self.q == 0:
+            return B
+        return (B - self.Y @ (self.T.T @ (self.Y.T @ B)))[self.q:]
+
+    def extend(self, Z: np.ndarray) -> np.ndarray:
+        """:math:`C Z` for Z of shape (p - q, k)."""
+        q = self.q
+        if q == 0:
+            return Z
+        out = np.vstack([np.zeros((q, Z.shape[1])), Z])
+        return out - self.Y @ (self.T @ (self.Y[q:].T @ Z))
 
 
-def _gsvd_parts(Xc, Yc, pen: _Penalty, alpha_min: float, gate: bool):
-    """Pencil route on the complement of the null space: returns (d, uty, rss0, W) or None
-    when ``gate`` and the estimated relative error exceeds 1/GRAM_CONDITION_LIMIT."""
-    p = Xc.shape[1]
-    restrict, extend = _complement_ops(pen.null)
-    G = restrict(Xc.T @ Xc)
-    P = restrict(pen.gram())
-    G = (G + G.T) / 2
-    P = (P + P.T) / 2
-    s = np.trace(G) / np.trace(P) if np.trace(P) > 0 else 1.0
+@dataclass
+class _Pencil:
+    r"""The balanced pencil on the complement C of the null space, tridiagonalized.
+
+    With :math:`G = C^T\bar X^T\bar X C`, :math:`P = C^T\Gamma^T\Gamma C` and
+    :math:`s = \operatorname{tr}G/\operatorname{tr}P`: :math:`B = G + sP = LL^T` and
+    :math:`L^{-1}(sP)L^{-T} = QTQ^T`. Since :math:`G + \lambda P = LQ\,(I + (a-1)T)\,Q^TL^T`
+    with :math:`a = \lambda/s`, the coefficients at any λ > 0 are
+
+    .. math:: \delta(\lambda) = C L^{-T} Q\,(I + (a-1)T)^{-1} c, \qquad
+              c = Q^T L^{-1} C^T \bar X^T \bar y,
+
+    one tridiagonal solve per λ (Eldén's method for many λ). The spectrum follows from
+    :math:`T = S\,\mathrm{diag}(\theta)\,S^T`: :math:`\nu = \theta/s`,
+    :math:`\mu = 1-\theta`, :math:`d = (\mu/\nu)^{1/2}`, :math:`u = S^Tc/\sqrt{\mu}` and
+    :math:`W = C L^{-T} Q S\,\nu^{-1/2}` — the eigenvalues in O(m²), S only on demand.
+    """
+
+    complement: _Complement
+    chol: np.ndarray
+    tridiagonal: Tridiagonal
+    scale: float
+    projected: np.ndarray  # c, shape (m, t)
+    yy: np.ndarray  # ‖ȳ‖² per target
+    correction: Callable[[np.ndarray], np.ndarray]
+
+    @cached_property
+    def keep(self) -> np.ndarray:
+        """Directions that the data determine (μ above rounding level)."""
+        mu = 1.0 - self.tridiagonal.eigenvalues
+        m = max(self.complement.Y.shape[0], 1)
+        return np.flatnonzero(mu > mu.max(initial=0.0) * m * _EPS * 10)
+
+    @cached_property
+    def nu(self) -> np.ndarray:
+        return np.maximum(self.tridiagonal.eigenvalues[self.keep], _EPS**2) / self.scale
+
+    @cached_property
+    def d(self) -> np.ndarray:
+        """Generalized singular values :math:`(\\mu/\nu)^{1/2}`, descending."""
+        return np.sqrt((1.0 - self.tridiagonal.eigenvalues[self.keep]) / self.nu)
+
+    def back(self, w: np.ndarray) -> np.ndarray:
+        r""":math:`\delta = C L^{-T} Q w` with the unpenalized correction, (m, k) -> (p, k)."""
+        x = linalg.solve_triangular(self.chol, self.tridiagonal.apply_q(w), lower=True,
+                                    trans="T", check_finite=False)
+        return self.correction(self.complement.extend(x))
+
+    def coef(self, alphas: np.ndarray) -> np.ndarray:
+        """Coefficients δ for λ of shape (..., t), all > 0: shape (..., t, p)."""
+        alphas = np.asarray(alphas, dtype=float)
+        t = self.projected.shape[1]
+        flat = alphas.reshape(-1, t)
+        w = np.empty((self.projected.shape[0], flat.shape[0], t))
+        for value in np.unique(flat):
+            rows, cols = np.nonzero(flat == value)
+            a = value / self.scale
+            for row in np.unique(rows):
+                which = cols[rows == row]
+                w[:, row, which] = self.tridiagonal.solve_shifted(
+                    1.0, a - 1.0, self.projected[:, which]
+                )
+        beta = self.back(w.reshape(w.shape[0], -1))  # (p, K*t)
+        return beta.T.reshape(alphas.shape + (beta.shape[0],))
+
+    def diagonalize(self):
+        """(uty, rss0, basis) of the spectrum, from the eigenvectors S of T."""
+        S = self.tridiagonal.eigenvectors[:, self.keep]
+        mu = 1.0 - self.tridiagonal.eigenvalues[self.keep]
+        uty = (S.T @ self.projected) / np.sqrt(mu)[:, None]
+        rss0 = np.clip(self.yy - np.einsum("rt,rt->t", uty, uty), 0.0, None)
+        scale = 1.0 / np.sqrt(self.nu)
+        basis = _LinearBasis(lambda coords: self.back(S @ (coords * scale[:, None])),
+                             self.keep.size)
+        return uty, rss0, basis
+
+
+def _pencil(Xt, Q_A, Yc, pen: _Penalty, alpha_min: float, gate: bool, correction):
+    r"""Build :class:`_Pencil`, or None when ``gate`` and the estimated relative error
+    :math:`\epsilon\,\kappa(B)\max(1, s/\lambda_{min})` exceeds 1/GRAM_CONDITION_LIMIT.
+
+    The whole reduction runs on scipy's BLAS (``syrk``, ``potrf``, ``sygst``, ``sytrd``)
+    so that numpy's BLAS threads are not woken in between.
+    """
+    comp = _Complement.of(pen.null)
+    G = gram_lower(Xt)
+    if Q_A.shape[1]:  # Gram of (I - Q_A Q_Aᵀ) X̃ as a rank-q downdate
+        cross = matmul(Xt.T, Q_A)
+        G = blas.dsyrk(-1.0, cross, beta=1.0, c=G, lower=1, overwrite_c=1)
+    G = comp.restrict(G)
+    P = comp.restrict(pen.gram())
+    trace_p = np.trace(P)
+    s = np.trace(G) / trace_p if trace_p > 0 else 1.0
     s = s if np.isfinite(s) and s > 0 else 1.0
-    B = G + s * P
-    try:
-        R = linalg.cholesky(B, check_finite=False)
-    except linalg.LinAlgError:
+    P *= s
+    B = G + P
+    chol, info = lapack.dpotrf(B, lower=1, clean=1)
+    if info != 0:
         if gate:
             return None
         raise ValueError(
             "solver='gsvd': the pencil X^T X + s Γ^T Γ is not positive definite to working "
             "precision; use solver='precise' (standard form)"
-        ) from None
+        )
     if gate:
-        rcond, _ = lapack.dpocon(R, np.abs(B).sum(axis=0).max())
+        lower_abs = np.abs(np.tril(B))  # ‖B‖₁ from the lower triangle
+        norm_1 = (lower_abs.sum(axis=0) + lower_abs.sum(axis=1) - np.diag(lower_abs)).max()
+        rcond, _ = lapack.dpocon(chol, norm_1, uplo="L")
         ratio = np.inf if alpha_min <= 0 else max(1.0, s / alpha_min)
         if rcond <= 0 or ratio / rcond > GRAM_CONDITION_LIMIT:
             return None
-    theta, Z = linalg.eigh(s * P, B, driver="gvd", check_finite=False)
-    mu = 1.0 - theta
-    keep = mu > mu.max(initial=0.0) * max(p, 1) * _EPS * 10
-    mu, theta, Z = mu[keep], theta[keep], Z[:, keep]
-    nu = np.maximum(theta, _EPS**2) / s
-    W = extend(Z) / np.sqrt(nu)
-    z = W.T @ (Xc.T @ Yc)  # = diag(√(μ/ν)) · uty
-    d = np.sqrt(mu / nu)
-    uty = z / d[:, None]
-    rss0 = np.clip(np.einsum("nt,nt->t", Yc, Yc) - np.einsum("rt,rt->t", uty, uty), 0.0, None)
-    return d, uty, rss0, W
+    reduced, info = lapack.dsygst(P, chol, itype=1, lower=1)
+    if info != 0:  # pragma: no cover - only for invalid arguments
+        raise RuntimeError(f"dsygst failed (info={info})")
+    tri = tridiagonalize(reduced, lower=True)
+    forward = linalg.solve_triangular(chol, comp.restrict_rows(matmul(Xt.T, Yc)),
+                                      lower=True,
+                                      check_finite=False)
+    return _Pencil(
+        complement=comp, chol=chol, tridiagonal=tri, scale=s,
+        projected=tri.apply_qt(forward), yy=np.einsum("nt,nt->t", Yc, Yc),
+        correction=correction,
+    )
 
 
 def tikhonov_spectrum(
@@ -560,9 +723,10 @@ def tikhonov_spectrum(
     pen = _build_penalty(gamma, penalty_factor, p)
     prior = _check_prior(coef_prior, p, Y.shape[1])
     Xt, Yt, mean_x, mean_y, sqrt_w, weight = centered_design(X, Y, sample_weight, fit_intercept)
-    Yt = Yt - Xt @ prior.T
+    if np.any(prior):
+        Yt = Yt - matmul(Xt, prior.T)
     Q_A, K = _unpenalized_fit(Xt, pen.null, pen.diagonal, p)
-    coupling = K @ (Q_A.T @ Xt)  # (X̃N)⁺ X̃, shape (q, p)
+    coupling = K @ matmul(Q_A.T, Xt)  # (X̃N)⁺ X̃, shape (q, p)
     null_uty = Q_A.T @ Yt
     Yc = Yt - Q_A @ null_uty
     offset = prior + (pen.null @ (K @ null_uty)).T
@@ -578,16 +742,14 @@ def tikhonov_spectrum(
     if pen.rank == 0:  # nothing penalized: least squares on the unpenalized directions
         return TikhonovSpectrum(
             d=np.zeros(0), uty=np.zeros((0, Y.shape[1])),
-            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=_MappedBasis(np.zeros((p, 0))),
+            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=_LinearBasis.from_matrix(np.zeros((p, 0))),
             representation="none", method="standard", U=np.zeros((n, 0)), resid0=Yc, **common,
         )
     if solver == "gsvd" or (solver == "auto" and not pen.diagonal and p <= n):
-        Xc = Xt - Q_A @ (Q_A.T @ Xt) if pen.null.shape[1] else Xt
-        parts = _gsvd_parts(Xc, Yc, pen, alpha_min, gate=solver == "auto")
-        if parts is not None:
-            d, uty, rss0, W = parts
+        pencil = _pencil(Xt, Q_A, Yc, pen, alpha_min, solver == "auto", unpenalized_correction)
+        if pencil is not None:
             return TikhonovSpectrum(
-                d=d, uty=uty, rss0=rss0, basis=_MappedBasis(unpenalized_correction(W)),
+                d=pencil.d, uty=None, rss0=None, basis=None, pencil=pencil,
                 representation="gsvd", method="gsvd", **common,
             )
     Xbar = pen.rows_times_right_inverse(Xt)
@@ -604,7 +766,7 @@ def tikhonov_spectrum(
     if inner.ols_coef is not None:
         ols = unpenalized_correction(pen.right_inverse(inner.ols_coef.T)).T
     return TikhonovSpectrum(
-        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=_MappedBasis(W),
+        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=_LinearBasis.from_matrix(W),
         representation=inner.representation, U=inner.U, resid0=inner.resid0, ols_coef=ols,
         method="standard",
         **common,

@@ -286,3 +286,30 @@ def test_ill_posed_problems_against_stacked_least_squares(make):
         assert rel(spec.coef(a)[0], ref) < 1e-8
     x = spec.coef(1.0)[0]  # a reasonable λ for 1 % noise recovers the solution
     assert np.linalg.norm(x - x_true) < 0.3 * np.linalg.norm(x_true)
+
+
+def test_pencil_path_without_eigenvectors_matches_dense_and_spectral(rng):
+    n, p = 60, 14
+    X, Y = make_regression(rng, n, p, t=3)
+    w = rng.uniform(0.5, 2.0, n)
+    G = second_difference(p)
+    Gd = G.toarray()
+    spec = tikhonov_spectrum(X, Y, G, sample_weight=w, solver="gsvd")
+    grid = np.array([0.05, 1.0, 40.0, 2e3])
+    path = spec.coef_path(grid)
+    per_target = spec.coef(np.array([0.05, 40.0, 0.05]))
+    # coefficients come from tridiagonal solves: the eigenvectors were never needed
+    assert not {"d", "uty", "basis"} & set(spec.__dict__)
+    for k, a in enumerate(grid):
+        assert rel(path[k], dense_tikhonov(X, Y, w, Gd, a, True)[0]) < 1e-9
+    for j, a in enumerate([0.05, 40.0, 0.05]):
+        beta = dense_tikhonov(X, Y[:, [j]], w, Gd, a, True)[0][0]
+        assert rel(per_target[j], beta) < 1e-9
+    # the spectral form, built on first use, gives the same path
+    spectral = super(type(spec), spec).coef_path(grid) + spec.offset[None]
+    assert "uty" in spec.__dict__
+    assert rel(spectral, path) < 1e-9
+    # λ = 0 is answered by the spectral form: least squares (X has full column rank)
+    A = np.c_[np.ones(n), X] * np.sqrt(w)[:, None]
+    ls = np.linalg.lstsq(A, Y * np.sqrt(w)[:, None], rcond=None)[0][1:].T
+    assert rel(spec.coef_path(np.r_[0.0, grid])[0], ls) < 1e-8

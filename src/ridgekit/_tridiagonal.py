@@ -110,14 +110,16 @@ class Tridiagonal:
         return w
 
 
-def tridiagonalize(A: np.ndarray, lower: bool = False) -> Tridiagonal:
+def tridiagonalize(A: np.ndarray, lower: bool = False, overwrite: bool = False) -> Tridiagonal:
     """Reduce a symmetric matrix, of which one triangle is read, to tridiagonal form.
 
     Parameters
     ----------
     A : ndarray of shape (m, m)
-        Only the upper (``lower=False``) or lower triangle is referenced; not modified.
+        Only the upper (``lower=False``) or lower triangle is referenced.
     lower : bool
+    overwrite : bool
+        Allow A to be destroyed (saves a copy when A is Fortran-ordered and ``lower``).
 
     Returns
     -------
@@ -129,7 +131,9 @@ def tridiagonalize(A: np.ndarray, lower: bool = False) -> Tridiagonal:
     if m == 0:
         return Tridiagonal(np.zeros(0), np.zeros(0), np.zeros((0, 0), order="F"), np.zeros(0))
     # the referenced triangle always goes in as the lower one: one storage convention
-    a = np.array(A if lower else A.T, dtype=float, order="F", copy=True)
+    source = A if lower else A.T
+    in_place = overwrite and source.dtype == np.float64 and source.flags.f_contiguous
+    a = source if in_place else np.array(source, dtype=float, order="F", copy=True)
     lwork, _ = lapack.dsytrd_lwork(m, lower=1)
     packed, diag, offdiag, tau, info = lapack.dsytrd(
         a, lower=1, lwork=max(1, int(lwork)), overwrite_a=1

@@ -54,7 +54,10 @@ and RSS is the formula of :class:`~ridgekit.spectrum.Spectrum` unchanged. So the
 **Solvers.** ``gsvd`` solves the symmetric-definite pencil
 :math:`(s\\,C^T\\Gamma^T\\Gamma C,\\; C^T\\bar G C + s\\,C^T\\Gamma^T\\Gamma C)` with
 :math:`\\bar G = \\tilde X^T(I-Q_AQ_A^T)\\tilde X` on the orthogonal complement C of N
-(one p x p Gram and one generalized eigen-decomposition, Gram accuracy); the other names
+(one p x p Gram, a Cholesky factor and a tridiagonal reduction, Gram accuracy): the
+coefficients at λ > 0 come from one tridiagonal solve each (Eldén's method), the
+eigenvectors of the tridiagonal matrix only when a quantity needs U or
+:math:`U^T\\bar y` (see :class:`_Pencil`); the other names
 build the standard form :math:`\\bar X` and decompose it with that representation of
 :mod:`ridgekit.decompose` (``svd``/``precise`` for ill-posed problems, ``dual`` for p > n).
 """
@@ -86,8 +89,9 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-#: the parts of a pencil-route spectrum that need the eigenvectors of T
-_FROM_EIGENVECTORS = ("uty", "rss0", "basis")
+#: the parts of a pencil-route spectrum computed on first access: d from the eigenvalues
+#: of T, the others from its eigenvectors (coefficients at λ > 0 need neither)
+_DEFERRED = ("d", "uty", "rss0", "basis")
 #: names accepted by :func:`tikhonov_spectrum` (``solver``)
 TIKHONOV_SOLVERS = ("auto", "gsvd", *REPRESENTATIONS)
 
@@ -336,8 +340,8 @@ class TikhonovSpectrum(Spectrum):
         :math:`\\bar y = (I - Q_AQ_A^T)(\\tilde y - \\tilde X\\beta_{prior})`.
     pencil : _Pencil or None
         The tridiagonalized pencil of the ``gsvd`` route. Coefficients at λ > 0 come from
-        it by tridiagonal solves; ``uty``, ``rss0`` and the basis (which need the
-        eigenvectors of T) are computed from it on first access (pass them as None).
+        it by tridiagonal solves; ``d`` (from the eigenvalues of T) and ``uty``, ``rss0``
+        and the basis (from its eigenvectors) are computed on first access (pass None).
     """
 
     offset: np.ndarray | None = None
@@ -352,15 +356,17 @@ class TikhonovSpectrum(Spectrum):
 
     def __post_init__(self):
         if self.pencil is not None:
-            for name in _FROM_EIGENVECTORS:
+            for name in _DEFERRED:
                 if getattr(self, name) is None:
                     delattr(self, name)  # __getattr__ fills it on first access
 
     def __getattr__(self, name: str):
-        # reached only when ordinary lookup fails: a part deferred to the eigenvectors
-        if name in _FROM_EIGENVECTORS and self.__dict__.get("pencil") is not None:
-            for key, value in zip(_FROM_EIGENVECTORS, self.pencil.diagonalize(), strict=True):
-                setattr(self, key, value)
+        # reached only when ordinary lookup fails: a part deferred by the pencil route
+        if name in _DEFERRED and self.__dict__.get("pencil") is not None:
+            if name == "d":
+                self.d = self.pencil.d
+            else:
+                self.uty, self.rss0, self.basis = self.pencil.diagonalize()
             return getattr(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -653,7 +659,7 @@ def _pencil(Xt, Q_A, Yc, pen: _Penalty, alpha_min: float, gate: bool, correction
     reduced, info = lapack.dsygst(P, chol, itype=1, lower=1)
     if info != 0:  # pragma: no cover - only for invalid arguments
         raise RuntimeError(f"dsygst failed (info={info})")
-    tri = tridiagonalize(reduced, lower=True)
+    tri = tridiagonalize(reduced, lower=True, overwrite=True)
     forward = linalg.solve_triangular(chol, comp.restrict_rows(matmul(Xt.T, Yc)),
                                       lower=True,
                                       check_finite=False)
@@ -749,7 +755,7 @@ def tikhonov_spectrum(
         pencil = _pencil(Xt, Q_A, Yc, pen, alpha_min, solver == "auto", unpenalized_correction)
         if pencil is not None:
             return TikhonovSpectrum(
-                d=pencil.d, uty=None, rss0=None, basis=None, pencil=pencil,
+                d=None, uty=None, rss0=None, basis=None, pencil=pencil,
                 representation="gsvd", method="gsvd", **common,
             )
     Xbar = pen.rows_times_right_inverse(Xt)

@@ -98,6 +98,16 @@ def test_float32_follows_input(rng):
     assert rel(model.coef_, ref.coef_) < 1e-5
 
 
+@pytest.mark.parametrize("solver", ["svd", "precise"])
+def test_float32_input_is_computed_in_double(rng, solver):
+    # the float32 values are exact doubles: the fit must be as accurate as on float64 data
+    X = (rng.standard_normal((200, 20)) * np.logspace(0, -5, 20)).astype(np.float32)
+    y = X.astype(float) @ rng.standard_normal(20) + 1e-3 * rng.standard_normal(200)
+    ref = np.linalg.lstsq(X.astype(float), y, rcond=None)[0]
+    got = Ridge(alpha=0.0, fit_intercept=False, solver=solver).fit(X, y).coef_
+    assert rel(got, ref) < 1e-6
+
+
 def test_constant_and_duplicate_columns_just_work(rng):
     X, Y = make_regression(rng, 50, 4)
     Xb = np.c_[X, np.full(50, 7.0), X[:, 0]]

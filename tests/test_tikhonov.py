@@ -313,3 +313,47 @@ def test_pencil_path_without_eigenvectors_matches_dense_and_spectral(rng):
     A = np.c_[np.ones(n), X] * np.sqrt(w)[:, None]
     ls = np.linalg.lstsq(A, Y * np.sqrt(w)[:, None], rcond=None)[0][1:].T
     assert rel(spec.coef_path(np.r_[0.0, grid])[0], ls) < 1e-8
+
+
+def test_pencil_with_undetermined_directions_keeps_spectral_accuracy(rng):
+    # p > n: the data leave directions undetermined; the tridiagonal solves would amplify
+    # their rounding noise by s/λ, so coefficients come from the spectral form instead
+    n, p = 20, 40
+    X = 100 * rng.standard_normal((n, p))
+    y = rng.standard_normal(n)
+    G = second_difference(p)
+    spec = tikhonov_spectrum(X, y, G, solver="gsvd")
+    assert not spec.pencil.full_rank
+    Xt, yt = X - X.mean(0), y - y.mean()
+    for lam in (1e-6, 1e-4, 1.0):
+        stacked = np.vstack([Xt, np.sqrt(lam) * G.toarray()])
+        ref = np.linalg.lstsq(stacked, np.r_[yt, np.zeros(p - 2)], rcond=None)[0]
+        assert rel(spec.coef(lam)[0], ref) < 1e-8, lam
+
+
+def test_pencil_spectrum_pickles_and_answers_infinite_lambda(rng):
+    import pickle
+
+    X, Y = make_regression(rng, 50, 12, t=2)
+    spec = tikhonov_spectrum(X, Y, second_difference(12), solver="gsvd")
+    before = pickle.loads(pickle.dumps(spec))
+    np.testing.assert_allclose(before.coef(1.0), spec.coef(1.0), rtol=1e-14)
+    grid = [0.5, 5.0]
+    after = pickle.loads(pickle.dumps(spec.with_data(X, Y)))  # deferred parts filled
+    np.testing.assert_allclose(after.rss(grid), spec.rss(grid), rtol=1e-14)
+    np.testing.assert_allclose(after.V, spec.V, rtol=1e-14)
+    # λ = ∞: the coefficients as λ → ∞ (the least-squares fit of the unpenalized part)
+    np.testing.assert_allclose(spec.coef(np.inf), spec.offset)
+    np.testing.assert_allclose(spec.coef(1e15), spec.offset, atol=1e-9)
+
+
+def test_nothing_penalized_or_nothing_to_fit(rng):
+    X = rng.standard_normal((30, 3))
+    y = rng.standard_normal(30)
+    ls = np.linalg.lstsq(np.c_[np.ones(30), X], y, rcond=None)[0][1:]
+    for kwargs in ({"gamma": np.zeros((2, 3))}, {"penalty_factor": 0.0}):
+        np.testing.assert_allclose(tikhonov_spectrum(X, y, **kwargs).coef(1.0)[0], ls,
+                                   rtol=1e-10)
+    np.testing.assert_allclose(Tikhonov(penalty_factor=0).fit(X, y).coef_, ls, rtol=1e-10)
+    constant = tikhonov_spectrum(np.ones((30, 3)), y, 2 * np.eye(3))  # X̃ = 0 after centering
+    np.testing.assert_array_equal(constant.coef(1.0), np.zeros((1, 3)))

@@ -79,6 +79,21 @@ class Tridiagonal:
             return self.diagonal.copy()
         return lapack.dsterf(self.diagonal, self.offdiagonal)[0]
 
+    def extreme_eigenvalues(self) -> np.ndarray:
+        """The smallest and the largest eigenvalue of T by bisection (``stebz``), O(m)
+        each; shape (2,), or (0,) for an empty T."""
+        if self.size <= 1:
+            return np.repeat(self.diagonal, 2)
+        out = []
+        for index in (1, self.size):
+            _, w, _, _, info = lapack.dstebz(
+                self.diagonal, self.offdiagonal, 3, 0.0, 0.0, index, index, 0.0, "E"
+            )
+            if info != 0:  # pragma: no cover - bisection failed to converge
+                raise RuntimeError(f"dstebz failed (info={info})")
+            out.append(w[0])
+        return np.array(out)
+
     @cached_property
     def eigenvectors(self) -> np.ndarray:
         """S with :math:`T = S\\,\\mathrm{diag}(w)\\,S^T` (columns ordered as

@@ -69,7 +69,8 @@ def apply_to_stack(apply, coords: np.ndarray) -> np.ndarray:
     """Apply a linear map ``(r, k) -> (m, k)`` to every matrix of a stack of shape
     (..., r, t) with one call, returning (..., m, t)."""
     lead, t = coords.shape[:-2], coords.shape[-1]
-    flat = np.moveaxis(coords, -2, 0).reshape(coords.shape[-2], -1)  # (r, prod(lead)*t)
+    columns = int(np.prod(lead, dtype=np.int64)) * t
+    flat = np.moveaxis(coords, -2, 0).reshape(coords.shape[-2], columns)
     out = apply(flat)
     return np.moveaxis(out.reshape((out.shape[0],) + lead + (t,)), 0, -2)
 
@@ -237,7 +238,7 @@ class Spectrum:
         a = _grid(alphas)
         mu_min = self.mu[-1] if self.rank == self.n_features and self.rank else 0.0
         mu_max = self.mu[0] if self.rank else 0.0
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 (rank 0, λ = 0): nan
             return (mu_max + a) / (mu_min + a)
 
     def _require_U(self) -> np.ndarray:
@@ -325,6 +326,8 @@ def centered_design(X, Y, sample_weight, fit_intercept):
     Without an intercept and with unit weights X and Y are returned themselves, not
     copies: treat the results as read-only.
     """
+    X = np.asarray(X, dtype=float)  # float64 even where no copy is made below
+    Y = np.asarray(Y, dtype=float)
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     weight = float(w.sum())

@@ -285,26 +285,29 @@ def _build_penalty(gamma, penalty_factor, n_features: int) -> _Penalty:
 
 # ------------------------------------------------------------------ the result
 @dataclass
-class _LinearBasis:
-    """Coefficients ``delta = W @ coords`` for a generalized basis W (not orthonormal),
-    held as its action ``apply: (r, k) -> (p, k)``; W itself is formed on first use."""
+class _MatrixBasis:
+    """Coefficients ``delta = W @ coords`` for a (non-orthonormal) generalized basis W."""
 
-    apply: Callable[[np.ndarray], np.ndarray]
-    rank: int
-    matrix: np.ndarray | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_matrix(cls, W: np.ndarray) -> _LinearBasis:
-        return cls(apply=W.__matmul__, rank=W.shape[1], matrix=W)
+    W: np.ndarray
 
     def to_coef(self, coords: np.ndarray) -> np.ndarray:
-        return apply_to_stack(self.apply, coords)
+        return np.einsum("pr,...rt->...pt", self.W, coords, optimize=True)
 
     @property
     def V(self) -> np.ndarray:
-        if self.matrix is None:
-            self.matrix = self.apply(np.eye(self.rank))
-        return self.matrix
+        return self.W
+
+
+@dataclass
+class _UnpenalizedCorrection:
+    """:math:`W \\mapsto W - N\\,(\\tilde XN)^+\\tilde X\\,W`: makes the penalized directions
+    orthogonal, in the data, to the unpenalized ones fit by least squares."""
+
+    null: np.ndarray  # N, (p, q)
+    coupling: np.ndarray  # (X̃N)⁺X̃, (q, p)
+
+    def __call__(self, W: np.ndarray) -> np.ndarray:
+        return W - self.null @ (self.coupling @ W) if self.null.shape[1] else W
 
 
 @dataclass
@@ -375,8 +378,13 @@ class TikhonovSpectrum(Spectrum):
         return self.offset.shape[0]
 
     def _solvable(self, alphas: np.ndarray) -> bool:
-        """Whether the pencil's tridiagonal solves answer these λ (all > 0)."""
-        return self.pencil is not None and alphas.size > 0 and bool(np.all(alphas > 0))
+        """Whether the pencil's tridiagonal solves answer these λ: all finite and > 0, and
+        every penalized direction determined by the data (else the spectral form, which
+        drops the undetermined ones)."""
+        return (
+            self.pencil is not None and alphas.size > 0
+            and bool(np.all((alphas > 0) & np.isfinite(alphas))) and self.pencil.full_rank
+        )
 
     @property
     def n_unpenalized(self) -> int:
@@ -470,7 +478,8 @@ def _unpenalized_fit(Xt, null, pen_diagonal, p):
         return np.zeros((n, 0)), np.zeros((0, 0))
     A = matmul(Xt, null)
     Ua, sa, Vta = linalg.svd(A, full_matrices=False, check_finite=False)
-    scale = max(blas.dnrm2(Xt.reshape(-1)), np.finfo(float).tiny)  # ‖X̃‖_F, scipy's pool
+    # ‖X̃‖_F without BLAS (no thread pool woken, no copy of an F-ordered X̃)
+    scale = max(np.sqrt(np.einsum("ij,ij->", Xt, Xt)), np.finfo(float).tiny)
     tol = max(n, p) * _EPS * scale
     if q > n or sa[-1] <= tol:
         c = Vta[-1] if q <= n else linalg.null_space(A)[:, 0]
@@ -569,14 +578,28 @@ class _Pencil:
     scale: float
     projected: np.ndarray  # c, shape (m, t)
     yy: np.ndarray  # ‖ȳ‖² per target
-    correction: Callable[[np.ndarray], np.ndarray]
+    correction: _UnpenalizedCorrection
+
+    def _threshold(self, mu_max: float) -> float:
+        """μ at or below this is rounding noise: the data do not determine the direction."""
+        return mu_max * max(self.complement.Y.shape[0], 1) * _EPS * 10
 
     @cached_property
     def keep(self) -> np.ndarray:
         """Directions that the data determine (μ above rounding level)."""
         mu = 1.0 - self.tridiagonal.eigenvalues
-        m = max(self.complement.Y.shape[0], 1)
-        return np.flatnonzero(mu > mu.max(initial=0.0) * m * _EPS * 10)
+        return np.flatnonzero(mu > self._threshold(mu.max(initial=0.0)))
+
+    @cached_property
+    def full_rank(self) -> bool:
+        """Whether every direction is determined by the data, from the two extreme
+        eigenvalues of T alone (bisection, O(m)). Only then do the tridiagonal solves
+        equal the spectral form: a dropped direction carries rounding noise in c, which a
+        solve would amplify by about s/λ."""
+        theta = self.tridiagonal.extreme_eigenvalues()
+        if theta.size == 0:
+            return False
+        return bool(1.0 - theta[1] > self._threshold(1.0 - theta[0]))
 
     @cached_property
     def nu(self) -> np.ndarray:
@@ -616,10 +639,27 @@ class _Pencil:
         mu = 1.0 - self.tridiagonal.eigenvalues[self.keep]
         uty = (S.T @ self.projected) / np.sqrt(mu)[:, None]
         rss0 = np.clip(self.yy - np.einsum("rt,rt->t", uty, uty), 0.0, None)
-        scale = 1.0 / np.sqrt(self.nu)
-        basis = _LinearBasis(lambda coords: self.back(S @ (coords * scale[:, None])),
-                             self.keep.size)
-        return uty, rss0, basis
+        return uty, rss0, _PencilBasis(self, S, 1.0 / np.sqrt(self.nu))
+
+
+@dataclass
+class _PencilBasis:
+    """The generalized basis :math:`W = C L^{-T} Q S\\,\\nu^{-1/2}` of a :class:`_Pencil`,
+    applied to coordinates without forming W (formed on first use of ``V``)."""
+
+    pencil: _Pencil
+    S: np.ndarray  # eigenvectors of T, kept directions
+    scale: np.ndarray  # ν^{-1/2}
+
+    def _apply(self, coords: np.ndarray) -> np.ndarray:
+        return self.pencil.back(self.S @ (coords * self.scale[:, None]))
+
+    def to_coef(self, coords: np.ndarray) -> np.ndarray:
+        return apply_to_stack(self._apply, coords)
+
+    @cached_property
+    def V(self) -> np.ndarray:
+        return self._apply(np.eye(self.scale.size))
 
 
 def _pencil(Xt, Q_A, Yc, pen: _Penalty, alpha_min: float, gate: bool, correction):
@@ -737,8 +777,7 @@ def tikhonov_spectrum(
     Yc = Yt - Q_A @ null_uty
     offset = prior + (pen.null @ (K @ null_uty)).T
 
-    def unpenalized_correction(W):
-        return W - pen.null @ (coupling @ W) if pen.null.shape[1] else W
+    unpenalized_correction = _UnpenalizedCorrection(pen.null, coupling)
 
     common = dict(
         n_samples=n, weight=weight, n_features=p, mean_x=mean_x, mean_y=mean_y,
@@ -748,7 +787,7 @@ def tikhonov_spectrum(
     if pen.rank == 0:  # nothing penalized: least squares on the unpenalized directions
         return TikhonovSpectrum(
             d=np.zeros(0), uty=np.zeros((0, Y.shape[1])),
-            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=_LinearBasis.from_matrix(np.zeros((p, 0))),
+            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=_MatrixBasis(np.zeros((p, 0))),
             representation="none", method="standard", U=np.zeros((n, 0)), resid0=Yc, **common,
         )
     if solver == "gsvd" or (solver == "auto" and not pen.diagonal and p <= n):
@@ -772,7 +811,7 @@ def tikhonov_spectrum(
     if inner.ols_coef is not None:
         ols = unpenalized_correction(pen.right_inverse(inner.ols_coef.T)).T
     return TikhonovSpectrum(
-        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=_LinearBasis.from_matrix(W),
+        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=_MatrixBasis(W),
         representation=inner.representation, U=inner.U, resid0=inner.resid0, ols_coef=ols,
         method="standard",
         **common,

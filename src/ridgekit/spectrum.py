@@ -55,6 +55,8 @@ __all__ = [
     "DualKernel",
     "centered_design",
     "apply_to_stack",
+    "as_grid",
+    "MatrixBasis",
     "GRAM_CONDITION_LIMIT",
 ]
 
@@ -76,8 +78,9 @@ def apply_to_stack(apply, coords: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _PrimalBasis:
-    """Coefficients ``beta = V @ coords``."""
+class MatrixBasis:
+    """Coefficients ``beta = V @ coords`` for a basis held as a matrix (the right singular
+    vectors, or a generalized, non-orthonormal basis W)."""
 
     V: np.ndarray
 
@@ -136,7 +139,7 @@ class Spectrum:
     d: np.ndarray
     uty: np.ndarray
     rss0: np.ndarray
-    basis: _PrimalBasis | _DualBasis
+    basis: MatrixBasis | _DualBasis
     n_samples: int
     weight: float
     n_features: int
@@ -164,6 +167,11 @@ class Spectrum:
         return self.uty.shape[1]
 
     @property
+    def penalized_dim(self) -> int:
+        """Number of directions the penalty acts on: p for ridge."""
+        return self.n_features
+
+    @property
     def V(self) -> np.ndarray:
         """Right singular vectors (p, r)."""
         return self.basis.V
@@ -175,7 +183,7 @@ class Spectrum:
 
     def filter_factors(self, alphas) -> np.ndarray:
         """:math:`f_j(\\lambda) = d_j^2/(d_j^2+\\lambda)`, shape (L, r)."""
-        a = _grid(alphas)
+        a = as_grid(alphas)
         return self.mu[None, :] / (self.mu[None, :] + a[:, None])
 
     def df(self, alphas) -> np.ndarray:
@@ -200,7 +208,7 @@ class Spectrum:
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every λ of a grid, shape (L, t, p)."""
-        a = _grid(alphas)
+        a = as_grid(alphas)
         beta = np.swapaxes(
             self.basis.to_coef(self._coords(np.repeat(a[:, None], self.n_targets, 1))), -1, -2
         )
@@ -227,16 +235,16 @@ class Spectrum:
 
     def coef_norm(self, alphas) -> np.ndarray:
         """:math:`\\lVert\\beta(\\lambda)\\rVert_2`, shape (L, t)."""
-        a = _grid(alphas)
+        a = as_grid(alphas)
         shrink = (self.d / (self.mu + a[:, None])) ** 2
         return np.sqrt(shrink @ (self.uty**2))
 
     def condition_number(self, alphas) -> np.ndarray:
         """Condition number :math:`(\\mu_{max}+\\lambda)/(\\mu_{min}+\\lambda)` of
         :math:`\\tilde X^T\\tilde X + \\lambda I`, with :math:`\\mu_{min}=0` when the rank is
-        below p; shape (L,)."""
-        a = _grid(alphas)
-        mu_min = self.mu[-1] if self.rank == self.n_features and self.rank else 0.0
+        below the number of penalized directions (:attr:`penalized_dim`); shape (L,)."""
+        a = as_grid(alphas)
+        mu_min = self.mu[-1] if self.rank == self.penalized_dim and self.rank else 0.0
         mu_max = self.mu[0] if self.rank else 0.0
         with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 (rank 0, λ = 0): nan
             return (mu_max + a) / (mu_min + a)
@@ -275,7 +283,7 @@ class Spectrum:
         One matrix product for the whole grid.
         """
         U = self._require_U()
-        a = _grid(alphas)
+        a = as_grid(alphas)
         shrink = a[None, :, None] / (self.mu[:, None, None] + a[None, :, None])  # (r, L, 1)
         coords = (shrink * self.uty[:, None, :]).reshape(self.rank, -1)  # (r, L*t)
         e = (U @ coords).reshape(U.shape[0], a.size, self.n_targets) + self.resid0[:, None]
@@ -303,7 +311,8 @@ def _replace(spec: Spectrum, **changes) -> Spectrum:
     return Spectrum(**values)
 
 
-def _grid(alphas) -> np.ndarray:
+def as_grid(alphas) -> np.ndarray:
+    """λ values as a 1-D float array (a scalar becomes a grid of one)."""
     return np.atleast_1d(np.asarray(alphas, dtype=float))
 
 
@@ -369,7 +378,7 @@ def from_moments(moments, fit_intercept: bool = True) -> Spectrum:
     uty = (V.T @ m.cxy) / d[:, None]
     rss0 = np.clip(m.cyy - np.einsum("rt,rt->t", uty, uty), 0.0, None)
     return Spectrum(
-        d=d, uty=uty, rss0=rss0, basis=_PrimalBasis(V), n_samples=m.n_samples,
+        d=d, uty=uty, rss0=rss0, basis=MatrixBasis(V), n_samples=m.n_samples,
         weight=m.weight, n_features=m.n_features, mean_x=m.mean_x, mean_y=m.mean_y,
         fit_intercept=fit_intercept, representation="gram",
     )
@@ -388,7 +397,7 @@ def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     U, d, Vt = np.linalg.svd(Xt, full_matrices=False)
     keep = _rank_cut(d, max(Xt.shape))
     return _from_left(
-        U[:, keep], d[keep], _PrimalBasis(Vt[keep].T), Yt, n_samples=X.shape[0],
+        U[:, keep], d[keep], MatrixBasis(Vt[keep].T), Yt, n_samples=X.shape[0],
         weight=weight, n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y,
         fit_intercept=fit_intercept, representation="svd", sqrt_w=sqrt_w,
     )
@@ -486,7 +495,7 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
     keep2 = _rank_cut(d, max(Xt.shape))
     U = Ua @ U2[:, keep2]
     return _from_left(
-        U, d[keep2], _PrimalBasis(Vt[keep2].T), Yt, n_samples=X.shape[0], weight=weight,
+        U, d[keep2], MatrixBasis(Vt[keep2].T), Yt, n_samples=X.shape[0], weight=weight,
         n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
         representation="precise", sqrt_w=sqrt_w, ols_coef=ols.T,
     )

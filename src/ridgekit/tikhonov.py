@@ -77,7 +77,14 @@ from scipy.sparse import linalg as splinalg
 from ridgekit._scipy_blas import gram_lower, matmul
 from ridgekit._tridiagonal import Tridiagonal, tridiagonalize
 from ridgekit.decompose import REPRESENTATIONS, build_spectrum
-from ridgekit.spectrum import GRAM_CONDITION_LIMIT, Spectrum, apply_to_stack, centered_design
+from ridgekit.spectrum import (
+    GRAM_CONDITION_LIMIT,
+    MatrixBasis,
+    Spectrum,
+    apply_to_stack,
+    as_grid,
+    centered_design,
+)
 
 __all__ = [
     "TIKHONOV_SOLVERS",
@@ -285,20 +292,6 @@ def _build_penalty(gamma, penalty_factor, n_features: int) -> _Penalty:
 
 # ------------------------------------------------------------------ the result
 @dataclass
-class _MatrixBasis:
-    """Coefficients ``delta = W @ coords`` for a (non-orthonormal) generalized basis W."""
-
-    W: np.ndarray
-
-    def to_coef(self, coords: np.ndarray) -> np.ndarray:
-        return np.einsum("pr,...rt->...pt", self.W, coords, optimize=True)
-
-    @property
-    def V(self) -> np.ndarray:
-        return self.W
-
-
-@dataclass
 class _UnpenalizedCorrection:
     """:math:`W \\mapsto W - N\\,(\\tilde XN)^+\\tilde X\\,W`: makes the penalized directions
     orthogonal, in the data, to the unpenalized ones fit by least squares."""
@@ -318,7 +311,10 @@ class TikhonovSpectrum(Spectrum):
     :math:`(\\bar X, \\bar y)`: d are the generalized singular values of
     :math:`(\\tilde X, \\Gamma)` on the penalized, identifiable directions. ``V`` is the
     generalized basis W (not orthonormal). ``coef_norm`` is the penalized norm
-    :math:`\\lVert\\Gamma(\\beta-\\beta_{prior})\\rVert`; ``df`` and ``leverage`` count the q
+    :math:`\\lVert\\Gamma(\\beta-\\beta_{prior})\\rVert`; ``condition_number`` is that of
+    the standard form :math:`\\bar X^T\\bar X + \\lambda I` (of
+    :math:`\\tilde X^T\\tilde X + \\lambda\\Gamma^T\\Gamma` on the penalized directions, in
+    the metric of Γ); ``df`` and ``leverage`` count the q
     unpenalized directions like the intercept; ``yy`` (inherited, ``rss0 + Σ uty²``) is
     :math:`\\lVert\\bar y\\rVert^2`, the RSS as λ → ∞ (the unpenalized fit's residual).
 
@@ -404,22 +400,11 @@ class TikhonovSpectrum(Spectrum):
 
     def coef_path(self, alphas) -> np.ndarray:
         """Coefficients for every λ of a grid, shape (L, t, p)."""
-        a = np.atleast_1d(np.asarray(alphas, dtype=float))
+        a = as_grid(alphas)
         if self._solvable(a):
             grid = np.repeat(a[:, None], self.n_targets, axis=1)
             return self.pencil.coef(grid) + self.offset[None]
         return super().coef_path(a) + self.offset[None]
-
-    def condition_number(self, alphas) -> np.ndarray:
-        """:math:`(\\mu_{max}+\\lambda)/(\\mu_{min}+\\lambda)` of the standard form
-        :math:`\\bar X^T\\bar X + \\lambda I` (the condition number of
-        :math:`\\tilde X^T\\tilde X + \\lambda\\Gamma^T\\Gamma` on the penalized directions,
-        measured in the metric of Γ), shape (L,)."""
-        a = np.atleast_1d(np.asarray(alphas, dtype=float))
-        mu_min = self.mu[-1] if self.rank and self.rank == self.penalized_dim else 0.0
-        mu_max = self.mu[0] if self.rank else 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (mu_max + a) / (mu_min + a)
 
     def _left(self) -> np.ndarray:
         """U (and the least-squares residuals) from the data on first use:
@@ -591,6 +576,11 @@ class _Pencil:
         return np.flatnonzero(mu > self._threshold(mu.max(initial=0.0)))
 
     @cached_property
+    def mu(self) -> np.ndarray:
+        """:math:`\\mu = 1 - \\theta` on the kept directions."""
+        return 1.0 - self.tridiagonal.eigenvalues[self.keep]
+
+    @cached_property
     def full_rank(self) -> bool:
         """Whether every direction is determined by the data, from the two extreme
         eigenvalues of T alone (bisection, O(m)). Only then do the tridiagonal solves
@@ -607,8 +597,8 @@ class _Pencil:
 
     @cached_property
     def d(self) -> np.ndarray:
-        """Generalized singular values :math:`(\\mu/\nu)^{1/2}`, descending."""
-        return np.sqrt((1.0 - self.tridiagonal.eigenvalues[self.keep]) / self.nu)
+        """Generalized singular values :math:`(\\mu/\\nu)^{1/2}`, descending."""
+        return np.sqrt(self.mu / self.nu)
 
     def back(self, w: np.ndarray) -> np.ndarray:
         r""":math:`\delta = C L^{-T} Q w` with the unpenalized correction, (m, k) -> (p, k)."""
@@ -622,13 +612,11 @@ class _Pencil:
         t = self.projected.shape[1]
         flat = alphas.reshape(-1, t)
         w = np.empty((self.projected.shape[0], flat.shape[0], t))
-        for value in np.unique(flat):
-            rows, cols = np.nonzero(flat == value)
-            a = value / self.scale
-            for row in np.unique(rows):
-                which = cols[rows == row]
+        for row, lambdas in enumerate(flat):  # one solve per distinct λ, all its targets
+            for value in np.unique(lambdas):
+                which = lambdas == value
                 w[:, row, which] = self.tridiagonal.solve_shifted(
-                    1.0, a - 1.0, self.projected[:, which]
+                    1.0, value / self.scale - 1.0, self.projected[:, which]
                 )
         beta = self.back(w.reshape(w.shape[0], -1))  # (p, K*t)
         return beta.T.reshape(alphas.shape + (beta.shape[0],))
@@ -636,8 +624,7 @@ class _Pencil:
     def diagonalize(self):
         """(uty, rss0, basis) of the spectrum, from the eigenvectors S of T."""
         S = self.tridiagonal.eigenvectors[:, self.keep]
-        mu = 1.0 - self.tridiagonal.eigenvalues[self.keep]
-        uty = (S.T @ self.projected) / np.sqrt(mu)[:, None]
+        uty = (S.T @ self.projected) / np.sqrt(self.mu)[:, None]
         rss0 = np.clip(self.yy - np.einsum("rt,rt->t", uty, uty), 0.0, None)
         return uty, rss0, _PencilBasis(self, S, 1.0 / np.sqrt(self.nu))
 
@@ -787,7 +774,7 @@ def tikhonov_spectrum(
     if pen.rank == 0:  # nothing penalized: least squares on the unpenalized directions
         return TikhonovSpectrum(
             d=np.zeros(0), uty=np.zeros((0, Y.shape[1])),
-            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=_MatrixBasis(np.zeros((p, 0))),
+            rss0=np.einsum("nt,nt->t", Yc, Yc), basis=MatrixBasis(np.zeros((p, 0))),
             representation="none", method="standard", U=np.zeros((n, 0)), resid0=Yc, **common,
         )
     if solver == "gsvd" or (solver == "auto" and not pen.diagonal and p <= n):
@@ -811,7 +798,7 @@ def tikhonov_spectrum(
     if inner.ols_coef is not None:
         ols = unpenalized_correction(pen.right_inverse(inner.ols_coef.T)).T
     return TikhonovSpectrum(
-        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=_MatrixBasis(W),
+        d=inner.d, uty=inner.uty, rss0=inner.rss0, basis=MatrixBasis(W),
         representation=inner.representation, U=inner.U, resid0=inner.resid0, ols_coef=ols,
         method="standard",
         **common,

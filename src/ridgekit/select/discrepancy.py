@@ -7,6 +7,7 @@ import numpy as np
 from ridgekit.select._roots import solve_increasing
 from ridgekit.select._selection import Selection
 from ridgekit.select.estimators import ls_variance
+from ridgekit.spectrum import as_grid
 
 __all__ = ["discrepancy"]
 
@@ -49,7 +50,7 @@ def discrepancy(spectrum, alphas=None, sigma2=None, tau: float = 1.0) -> Selecti
         chosen[j] = solve_increasing(
             lambda a, u2=u2, rss0=rss0: rss0 + float(np.sum(u2 * (a / (mu + a)) ** 2)),
             target[j], lo=mu[-1] * 1e-3, hi=mu[0] * 1e3, what="discrepancy")
-    grid = np.atleast_1d(np.asarray(chosen if alphas is None else alphas, dtype=float))
+    grid = as_grid(chosen if alphas is None else alphas)
     curve = np.abs(spectrum.rss(grid) / target - 1.0)
     squeeze = curve.shape[1] == 1
     return Selection(grid, "discrepancy", curve[:, 0] if squeeze else curve, None,

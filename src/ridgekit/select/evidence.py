@@ -29,7 +29,7 @@ import numpy as np
 from ridgekit._validation import check_alpha, check_alpha_grid
 from ridgekit.select._roots import bisect_decreasing
 from ridgekit.select._selection import Selection
-from ridgekit.spectrum import Spectrum
+from ridgekit.spectrum import Spectrum, as_grid
 
 __all__ = ["EvidenceFit", "evidence", "fit_evidence", "log_evidence"]
 
@@ -190,7 +190,7 @@ def evidence(spectrum, alphas, warn_edge: bool = False) -> Selection:
     :func:`fit_evidence`'s continuous optimum. ``extra`` holds ``sigma2`` and
     ``on_boundary`` (no interior maximum).
     """
-    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    alphas = as_grid(alphas)
     curve = -log_evidence(spectrum, alphas)
     fit = fit_evidence(spectrum)
     squeeze = spectrum.n_targets == 1

@@ -20,13 +20,14 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ridgekit.select._selection import Selection
+from ridgekit.spectrum import as_grid
 
 __all__ = ["lcurve", "lcurve_points"]
 
 
 def lcurve_points(spectrum, alphas) -> dict[str, np.ndarray]:
     """log RSS, log ‖β‖ and the curvature at each λ, each of shape (L, t)."""
-    a = np.atleast_1d(np.asarray(alphas, dtype=float))[:, None, None]
+    a = as_grid(alphas)[:, None, None]
     mu = spectrum.mu[None, :, None]
     u2 = (spectrum.uty**2)[None]
     s = mu + a
@@ -53,7 +54,7 @@ def lcurve(spectrum, alphas, warn_edge: bool = True) -> Selection:
     ``extra`` holds ``log_rss``, ``log_norm``, ``curvature`` over the grid and
     ``corner_index`` (the best grid point).
     """
-    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    alphas = as_grid(alphas)
     pts = lcurve_points(spectrum, alphas)
     kappa = pts["curvature"]
     best = np.argmax(kappa, axis=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ridgekit.select._selection import Selection
+from ridgekit.spectrum import as_grid
 
 __all__ = ["loo", "loo_errors", "gcv"]
 
@@ -19,7 +20,7 @@ def loo_errors(spectrum, alphas, chunk: int | None = None) -> np.ndarray:
     Needs the data in memory (U). λ are processed ``chunk`` at a time (by default as many
     as keep each temporary under about 64 MB), each chunk one pass over U.
     """
-    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    alphas = as_grid(alphas)
     if chunk is None:
         chunk = max(1, (1 << 23) // (spectrum.n_samples * spectrum.n_targets))
     out = np.empty((alphas.size, spectrum.n_samples, spectrum.n_targets))
@@ -52,7 +53,7 @@ def loo(spectrum, alphas, rule: str = "min", warn_edge: bool = True,
     is that of a mean over the samples. ``per_target=False`` averages the squared errors
     over targets first, giving one curve and one λ for all targets.
     """
-    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    alphas = as_grid(alphas)
     r = loo_errors(spectrum, alphas)
     w = None
     if spectrum.sqrt_w is not None and not np.all(spectrum.sqrt_w == 1.0):
@@ -73,7 +74,7 @@ def gcv(spectrum, alphas, warn_edge: bool = True, per_target: bool = True) -> Se
     rescaled by n/Σw so that weights that are all equal change nothing.
     ``per_target=False`` averages the criterion over targets.
     """
-    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    alphas = as_grid(alphas)
     n = spectrum.n_samples
     rss = spectrum.rss(alphas) * (n / spectrum.weight)
     trace = spectrum.df(alphas)

@@ -19,7 +19,7 @@ pytest.importorskip("torch")  # the nn test set skips cleanly where torch is mis
 
 import ridgekit.conventions as _cv  # noqa: E402
 
-CONVENTIONS_FILE = Path(_cv.__file__)
+CONVENTIONS_FILE = Path(_cv.__file__).with_name("weight_decay.py")
 
 
 PRELUDE = """

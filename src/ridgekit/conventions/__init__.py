@@ -1,0 +1,19 @@
+"""Every conversion between penalty conventions, stated once (framework-free).
+
+One module per family of conventions, each importing nothing but ``math`` (and, inside
+this package, only absolute imports of its siblings), so ``import ridgekit.conventions``
+never pulls in torch, numpy or ridgekit's numerical core:
+
+- :mod:`ridgekit.conventions.weight_decay` -- deep-learning settings: PyTorch
+  ``weight_decay`` (coupled in SGD/Adam, lr-coupled in AdamW), Keras ``l2`` (no ½) and
+  optimizer ``weight_decay``, optax, the AdamW paper's schedule-coupled decay,
+  timescales.
+
+Further families (glmnet's λ, scikit-learn's ``C``) live in sibling modules and are
+re-exported here.
+"""
+
+from ridgekit.conventions.weight_decay import *  # noqa: F403
+from ridgekit.conventions.weight_decay import __all__ as _weight_decay_all
+
+__all__ = list(_weight_decay_all)

@@ -470,18 +470,51 @@ def from_dual(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     )
 
 
+def _pow2_scale(norms: np.ndarray) -> np.ndarray:
+    """Powers of two near the column norms: dividing by them is exact (no rounding)."""
+    out = np.ldexp(1.0, np.frexp(norms)[1])
+    out[norms == 0] = 1.0
+    return out
+
+
+def _extended_residuals(X, Y, coef, sqrt_w, weight, fit_intercept) -> np.ndarray:
+    """Weighted, centered residuals :math:`W^{1/2}(r - \\bar r)`, :math:`r = y - X\\beta`,
+    accumulated in extended precision (``numpy.longdouble``; 80-bit on x86) in row blocks,
+    so no copy of X in extended precision is ever whole."""
+    ext = np.longdouble
+    n = X.shape[0]
+    r = np.empty(Y.shape, dtype=ext)
+    B = coef.astype(ext)
+    for start in range(0, n, _COLUMN_BLOCK):
+        rows = slice(start, start + _COLUMN_BLOCK)
+        r[rows] = Y[rows].astype(ext) - X[rows].astype(ext) @ B
+    w = sqrt_w.astype(ext) ** 2
+    if fit_intercept:
+        r -= (w @ r) / ext(weight)
+    return (r * sqrt_w[:, None].astype(ext)).astype(np.float64)
+
+
+#: iterative-refinement steps of the precise least-squares solution
+PRECISE_REFINEMENT_STEPS = 2
+
+
 def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     """``precise`` representation for ill-conditioned designs and λ near 0.
 
     Least squares comes from the SVD of the column-scaled design
-    :math:`A = \\tilde X S^{-1}` (S the column norms), whose condition number can be many
-    orders below that of :math:`\\tilde X`. The unscaled SVD used for λ > 0 is derived
-    exactly from it:
+    :math:`A = \\tilde X S^{-1}`, S the powers of two nearest above the column norms
+    (so the scaling itself rounds nothing), whose condition number can be many orders
+    below that of :math:`\\tilde X`. The solution is refined twice,
+    :math:`\\beta \\leftarrow \\beta + A^+ r`, with the residuals r of the original data
+    accumulated in extended precision; at a rank-deficient design it is the
+    minimum-norm least-squares solution (projected onto the row space of
+    :math:`\\tilde X`; the scaled solution alone is minimal in the scaled norm only).
+    Singular values of A at or below ``max(n, p) * eps * a_max`` are dropped, and the
+    same rank r is used for the unscaled SVD for λ > 0, derived exactly from it:
     :math:`\\tilde X = U (D V^T S)` and the SVD of the small r x p matrix :math:`DV^TS`.
     """
     Xt, Yt, mean_x, mean_y, sqrt_w, weight = centered_design(X, Y, sample_weight, fit_intercept)
-    scale = np.sqrt(np.einsum("np,np->p", Xt, Xt))
-    scale[scale == 0] = 1.0
+    scale = _pow2_scale(np.sqrt(np.einsum("np,np->p", Xt, Xt)))
     Ua, da, Vta = np.linalg.svd(Xt / scale, full_matrices=False)
     keep = _rank_cut(da, max(Xt.shape))
     Ua, da, Vta = Ua[:, keep], da[keep], Vta[keep]
@@ -490,12 +523,20 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
         return (Vta.T @ ((Ua.T @ R) / da[:, None])) / scale[:, None]
 
     ols = solve_scaled(Yt)
+    if da.size:
+        Xf = np.asarray(X, dtype=float)
+        Yf = np.asarray(Y, dtype=float)
+        for _ in range(PRECISE_REFINEMENT_STEPS):
+            ols += solve_scaled(_extended_residuals(Xf, Yf, ols, sqrt_w, weight, fit_intercept))
 
     U2, d, Vt = np.linalg.svd(da[:, None] * Vta * scale, full_matrices=False)
-    keep2 = _rank_cut(d, max(Xt.shape))
+    keep2 = d > 0  # the r x p matrix has rank r: drop only exact zeros, same rank as above
+    V = Vt[keep2].T
+    if V.shape[1] < X.shape[1]:  # rank deficient: the minimum-norm least-squares solution
+        ols = V @ (V.T @ ols)
     U = Ua @ U2[:, keep2]
     return _from_left(
-        U, d[keep2], MatrixBasis(Vt[keep2].T), Yt, n_samples=X.shape[0], weight=weight,
+        U, d[keep2], MatrixBasis(V), Yt, n_samples=X.shape[0], weight=weight,
         n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
         representation="precise", sqrt_w=sqrt_w, ols_coef=ols.T,
     )

@@ -1,6 +1,13 @@
 """Bundled data sets, generators, and inverse-problem test problems."""
 
-from ridgekit.datasets._bundled import Dataset, load_filip, load_longley, load_prostate
+from ridgekit.datasets._bundled import (
+    NIST_LINEAR,
+    Dataset,
+    load_filip,
+    load_longley,
+    load_nist,
+    load_prostate,
+)
 from ridgekit.datasets._generators import SimulatedRegression, make_correlated_regression
 from ridgekit.datasets.inverse import (
     InverseProblem,
@@ -20,6 +27,8 @@ __all__ = [
     "load_prostate",
     "load_longley",
     "load_filip",
+    "load_nist",
+    "NIST_LINEAR",
     "SimulatedRegression",
     "make_correlated_regression",
     "InverseProblem",

@@ -8,7 +8,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Dataset", "load_prostate", "load_longley", "load_filip"]
+__all__ = ["Dataset", "load_prostate", "load_longley", "load_filip", "load_nist", "NIST_LINEAR"]
 
 
 @dataclass
@@ -62,10 +62,11 @@ def load_prostate() -> Dataset:
 
 
 def _load_nist(name: str, X: np.ndarray, data: dict, features: list[str]) -> Dataset:
+    sd = data.get("certified_standard_deviations")
     return Dataset(
         X=X, y=np.asarray(data["y"], dtype=float), feature_names=features, target_name="y",
         certified_coef=np.asarray(data["certified_coefficients"]),
-        certified_sd=np.asarray(data["certified_standard_deviations"]),
+        certified_sd=None if sd is None else np.asarray(sd),
         certified_rss=float(data["certified_residual_sum_of_squares"]),
         description=f"NIST StRD {name}: {data['model']}",
     )
@@ -83,3 +84,33 @@ def load_filip() -> Dataset:
     x = np.asarray(data["x"], dtype=float)
     X = np.vander(x, 11, increasing=True)[:, 1:]
     return _load_nist("Filip", X, data, [f"x^{k}" for k in range(1, 11)])
+
+
+#: the NIST StRD linear least-squares problems, in NIST's order of difficulty
+NIST_LINEAR = ("Norris", "Pontius", "NoInt1", "NoInt2", "Filip", "Longley",
+               "Wampler1", "Wampler2", "Wampler3", "Wampler4", "Wampler5")
+
+
+def load_nist(name: str) -> Dataset:
+    """One NIST StRD linear least-squares problem by name (see :data:`NIST_LINEAR`).
+
+    Polynomial problems come as X = [x, x², ..., x^k]. ``certified_coef`` lists the
+    intercept first where the model has one (all but NoInt1 and NoInt2, whose
+    ``description`` says "no intercept").
+    """
+    if name == "Longley":
+        return load_longley()
+    if name == "Filip":
+        return load_filip()
+    problems = json.loads(_data_path("nist_linear.json").read_text())["problems"]
+    by_name = {p["name"]: p for p in problems}
+    if name not in by_name:
+        raise ValueError(f"unknown NIST StRD problem {name!r}; choose one of {list(NIST_LINEAR)}")
+    data = by_name[name]
+    x = np.asarray(data["x"], dtype=float)
+    X = np.vander(x, data["degree"] + 1, increasing=True)[:, 1:]
+    k = data["degree"]
+    terms = " + ".join(f"b{j}*x^{j}" for j in range(1, k + 1))
+    data = dict(data, model=f"y = {'b0 + ' if data['intercept'] else ''}{terms}"
+                + ("" if data["intercept"] else " (no intercept)"))
+    return _load_nist(name, X, data, [f"x^{j}" for j in range(1, k + 1)])

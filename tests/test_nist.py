@@ -112,5 +112,6 @@ def test_bundled_transcription_reproduces_certified_values(problem):
     coef = [b[i] / A[i][i] for i in range(p)]
     cert = problem["certified_coefficients"]
     assert lre([float(c) for c in coef], np.asarray(cert)) >= 14.3
-    rss = float(sum((v - sum(c * x for c, x in zip(coef, r, strict=True))) ** 2 for r, v in zip(rows, ys, strict=True)))
+    fitted = [sum(c * x for c, x in zip(coef, r, strict=True)) for r in rows]
+    rss = float(sum((v - f) ** 2 for v, f in zip(ys, fitted, strict=True)))
     np.testing.assert_allclose(rss, problem["certified_residual_sum_of_squares"], rtol=1e-13)

@@ -2,6 +2,8 @@
 
 from ridgekit.linear_model._bayes import BayesianRidge
 from ridgekit.linear_model._constrained import ConstrainedRidge, NormConstraint, alpha_for_norm
+from ridgekit.linear_model._enet import ElasticNet, ENetPath, Lasso, enet_path, lasso_path
+from ridgekit.linear_model._enet_cv import ElasticNetCV, LassoCV
 from ridgekit.linear_model._ridge import Ridge, RidgePath, ridge_path
 from ridgekit.linear_model._ridge_cv import RidgeCV
 from ridgekit.linear_model._tikhonov import Tikhonov, tikhonov_path
@@ -20,4 +22,11 @@ __all__ = [
     "BayesianRidge",
     "EvidenceFit",
     "fit_evidence",
+    "ElasticNet",
+    "Lasso",
+    "ElasticNetCV",
+    "LassoCV",
+    "ENetPath",
+    "enet_path",
+    "lasso_path",
 ]

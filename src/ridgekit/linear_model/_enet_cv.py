@@ -1,0 +1,372 @@
+"""``ElasticNetCV`` and ``LassoCV``: α (and ``l1_ratio``, and the relaxed fit's γ) chosen by
+exact k-fold, with the same :class:`~ridgekit.select.Selection` as ``RidgeCV``.
+
+When X is dense with n >= p nothing is refitted from the data: one pass accumulates
+:class:`~ridgekit.moments.FoldMoments`; the training moments of each fold are merges of
+the others; each fold's whole path is solved on its p x p Gram with warm starts, and the
+validation error of every α follows from the held-out fold's own moments:
+
+.. math::
+
+    \\mathrm{SSE}_k(\\beta) = C^{(k)}_{yy} - 2\\beta^TC^{(k)}_{xy} + \\beta^TC^{(k)}_{xx}\\beta
+    + s_k\\big((\\bar y_k - \\bar y_{-k}) - (\\bar x_k - \\bar x_{-k})^T\\beta\\big)^2 .
+
+Otherwise (p > n, scipy.sparse X) a fold's training fit is the full X with the held-out
+rows' weights set to zero (no copy of the rows) and the error comes from predictions.
+"""
+
+from __future__ import annotations
+
+import numbers
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
+from ridgekit.linear_model._enet import _COMMON_CONSTRAINTS, ENetPath, check_grid
+from ridgekit.linear_model._enet_problem import build_problem, choose_route, penalty_for
+from ridgekit.linear_model._enet_relax import relax_mix, relaxed_coefs
+from ridgekit.moments import FoldMoments, Moments
+from ridgekit.select import Selection, as_splits, fold_partitions, summarize_folds
+from ridgekit.sparse import (
+    DenseDesign,
+    GramDesign,
+    SparseDesign,
+    alpha_grid,
+    alpha_max,
+    check_l1_ratio,
+    solve_path,
+)
+
+__all__ = ["ElasticNetCV", "LassoCV"]
+
+
+class ElasticNetCV(LinearRegressorBase):
+    """Elastic net with α (and ``l1_ratio``) chosen by exact k-fold cross-validation.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float in [0, 1], default=0.5
+        A list is searched jointly with α (scikit-learn's convention).
+    eps : float, default=1e-3
+        Default grid: from :math:`\\alpha_{max}` (weighted, on the whole data, per
+        ``l1_ratio``) down to ``eps`` :math:`\\cdot\\,\\alpha_{max}`.
+    alphas : int or array-like, default=100
+        Number of grid values, or the grid itself (values > 0).
+    cv : None, int, fold-id array or splitter, default=None
+        None: 5-fold; an int k: KFold(k) without shuffling (as scikit-learn); any splitter.
+    rule : {"min", "1se"}, default="min"
+        λ_min, or the largest α within one standard error of the minimum (glmnet's
+        ``lambda.1se``). With a list of ``l1_ratio`` the ratio is the one with the
+        smallest minimum error; the rule then picks α on its curve.
+    relax : {False, True, "ls", "ridge"}, default=False
+        glmnet's relaxed fit: on each α's active set refit by least squares (True/"ls")
+        or keeping only the L2 part of the penalty ("ridge"), and use
+        :math:`\\gamma\\beta + (1-\\gamma)\\beta_{relaxed}` with γ chosen by CV from ``gammas``.
+    gammas : sequence of float in [0, 1], default=(0, 0.25, 0.5, 0.75, 1)
+    fit_intercept, precompute, max_iter, tol, positive, standardize, penalty_factor,
+    lower_bounds, upper_bounds, screening
+        As in :class:`~ridgekit.linear_model.ElasticNet`.
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+    l1_ratio_ : float
+    gamma_ : float
+        Chosen γ of the relaxed fit (1.0 when ``relax=False``).
+    selection_ : Selection
+        The CV curve of the chosen ``l1_ratio`` (and γ): mean, standard error, λ_min,
+        λ_1se, per-fold errors in ``extra["fold_mse"]``.
+    selections_ : list of Selection
+        One per ``l1_ratio`` (at the chosen γ).
+    alphas_ : ndarray of shape (n_l1_ratio, n_alphas) or (n_alphas,)
+    mse_path_ : ndarray of shape ([n_l1_ratio,] n_alphas, n_folds[, n_targets])
+        As scikit-learn's (validation mean squared error per fold).
+    path_ : ENetPath
+        The path on all the data at the chosen ``l1_ratio``.
+    coef_, intercept_, dual_gap_, n_iter_, n_features_in_, feature_names_in_
+    """
+
+    _parameter_constraints: dict = {
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="neither")],
+        "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "cv": [None, numbers.Integral, "array-like", "cv_object"],
+        "rule": [StrOptions({"min", "1se"})],
+        "relax": ["boolean", StrOptions({"ls", "ridge"})],
+        "gammas": ["array-like"],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, cv=None, rule="min",
+                 relax=False, gammas=(0.0, 0.25, 0.5, 0.75, 1.0), fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, positive=False,
+                 standardize=False, penalty_factor=None, lower_bounds=None,
+                 upper_bounds=None, screening=True):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.cv = cv
+        self.rule = rule
+        self.relax = relax
+        self.gammas = gammas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+        self.standardize = standardize
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.screening = screening
+
+    # ------------------------------------------------------------------ options
+    def _ratios(self) -> list[float]:
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=float))
+        if ratios.ndim != 1 or ratios.size == 0:
+            raise ValueError("l1_ratio must be a number or a non-empty 1-D list")
+        return [check_l1_ratio(r) for r in ratios]
+
+    def _relax_kind(self) -> str | None:
+        if self.relax is False:
+            return None
+        kind = "ls" if self.relax is True else self.relax
+        if self.positive or self.lower_bounds is not None or self.upper_bounds is not None:
+            raise ValueError("relax does not support positive or bounds (the refit on the "
+                             "active set is unconstrained)")
+        return kind
+
+    def _gammas(self) -> np.ndarray:
+        if self.relax is False:
+            return np.array([1.0])
+        g = np.asarray(self.gammas, dtype=float).ravel()
+        if g.size == 0 or np.any(~np.isfinite(g)) or np.any((g < 0) | (g > 1)):
+            raise ValueError("gammas must be a non-empty list of values in [0, 1]")
+        return g
+
+    def _penalty(self, scale, p, rho):
+        return penalty_for(scale, p, rho, self.standardize, self.penalty_factor,
+                           self.lower_bounds, self.upper_bounds, self.positive)
+
+    # ---------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Choose α (and ``l1_ratio``, γ) by k-fold and fit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Each target gets its own α (``l1_ratio`` and γ are shared).
+        sample_weight : array-like of shape (n_samples,), optional
+            Used in the fits, the fold errors and the α grid.
+        groups : array-like, optional
+            For group splitters.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        ratios = self._ratios()
+        kind = self._relax_kind()
+        gammas = self._gammas()
+        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr", "csc"))
+        splits = as_splits(5 if self.cv is None else self.cv, X,
+                           Y[:, 0] if y_was_1d else Y, groups)
+        full = build_problem(X, Y, w, self.fit_intercept, self.precompute)
+        t, p = Y.shape[1], X.shape[1]
+        folds = _FoldData(X, Y, w, splits, self.fit_intercept, choose_route(X, self.precompute),
+                          full)
+        grids, errors = [], []
+        for rho in ratios:
+            grid = self._grid(full, rho, t)
+            grids.append(grid)
+            errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
+                                       self.tol, self.max_iter, self.screening, kind, gammas))
+        # errors[i]: (n_gamma, K, L, t)
+        weights = folds.weights
+        best, selections = None, []
+        for i, err in enumerate(errors):
+            for gi in range(gammas.size):
+                mean, se = summarize_folds(err[gi], weights)
+                score = float(np.sum(mean.min(axis=0)))
+                if best is None or score < best[0] - 1e-15 * abs(best[0]):
+                    best = (score, i, gi)
+        _, i_best, g_best = best
+        for i, err in enumerate(errors):
+            mean, se = summarize_folds(err[g_best], weights)
+            sq = mean.shape[1] == 1
+            sel = Selection.from_curve(
+                grids[i], "kfold", mean[:, 0] if sq else mean, se[:, 0] if sq else se,
+                None, self.rule, warn_edge=(i == i_best),
+                extra={"fold_mse": err[g_best][..., 0] if sq else err[g_best],
+                       "fold_weight": weights, "l1_ratio": ratios[i],
+                       "gamma": float(gammas[g_best])})
+            selections.append(sel)
+        self._finish(full, ratios, grids, errors, selections, i_best, g_best, gammas, kind,
+                     y_was_1d, X.dtype)
+        return self
+
+    def _grid(self, problem, rho, t) -> np.ndarray:
+        if isinstance(self.alphas, numbers.Integral):
+            penalty = self._penalty(problem.scale, problem.n_features, rho)
+            amax = max(alpha_max(problem.design(k), penalty) for k in range(t))
+            return alpha_grid(amax, int(self.alphas), self.eps)
+        return check_grid(self.alphas)
+
+    def _finish(self, full, ratios, grids, errors, selections, i_best, g_best, gammas, kind,
+                y_was_1d, dtype):
+        rho = ratios[i_best]
+        grid = grids[i_best]
+        sel = selections[i_best]
+        penalty = self._penalty(full.scale, full.n_features, rho)
+        t = full.n_targets
+        coefs = np.empty((grid.size, t, full.n_features))
+        gaps = np.empty((grid.size, t))
+        n_iter = np.empty((grid.size, t), dtype=np.int64)
+        tol_abs = np.empty(t)
+        for k in range(t):
+            sol = solve_path(full.design(k), penalty, grid, self.tol, self.max_iter, None,
+                             self.screening)
+            coefs[:, k], gaps[:, k], n_iter[:, k], tol_abs[k] = sol.coefs, sol.gaps, \
+                sol.n_iter, sol.tol
+        intercepts = np.stack([full.intercept(coefs[:, k], k) for k in range(t)], axis=1)
+        self.path_ = ENetPath(grid, rho, coefs, intercepts, gaps, n_iter, tol_abs, full,
+                              penalty, (self.tol, self.max_iter, self.screening), y_was_1d)
+        chosen = np.broadcast_to(np.atleast_1d(
+            sel.index_1se if self.rule == "1se" else sel.index_min), (t,))
+        gamma = float(gammas[g_best])
+        coef = np.array([coefs[chosen[k], k] for k in range(t)])
+        if kind is not None and gamma < 1.0:
+            for k in range(t):
+                design = full.design(k)
+                l1, l2 = penalty.at(float(grid[chosen[k]]))
+                relaxed = relaxed_coefs(design, coef[k][None], l2[None] if kind == "ridge"
+                                        else None)[0]
+                coef[k] = relax_mix(coef[k], relaxed, gamma)
+        intercept = np.array([full.intercept(coef[k], k) for k in range(t)])
+        self._store(coef, intercept, y_was_1d, dtype)
+        alpha = grid[chosen]
+        self.alpha_ = float(alpha[0]) if y_was_1d else alpha.copy()
+        self.l1_ratio_ = rho
+        self.gamma_ = gamma
+        self.selection_ = sel
+        self.selections_ = selections
+        self.alphas_ = grids[0].copy() if len(grids) == 1 else np.stack(grids)
+        mse = [np.moveaxis(e[g_best], 0, 1) for e in errors]  # (L, K, t)
+        mse = [m[..., 0] if y_was_1d else m for m in mse]
+        self.mse_path_ = mse[0] if len(mse) == 1 else np.stack(mse)
+        self.dual_gap_ = float(gaps[chosen[0], 0]) if y_was_1d else gaps[chosen, np.arange(t)]
+        self.n_iter_ = int(n_iter[chosen[0], 0]) if y_was_1d else n_iter[chosen, np.arange(t)]
+        self.route_ = full.route
+
+
+class LassoCV(ElasticNetCV):
+    """The lasso with α chosen by exact k-fold: :class:`ElasticNetCV` with ``l1_ratio=1``.
+
+    Parameters are those of :class:`ElasticNetCV` without ``l1_ratio``.
+    """
+
+    _parameter_constraints: dict = {
+        k: v for k, v in ElasticNetCV._parameter_constraints.items() if k != "l1_ratio"
+    }
+
+    def __init__(self, *, eps=1e-3, alphas=100, cv=None, rule="min", relax=False,
+                 gammas=(0.0, 0.25, 0.5, 0.75, 1.0), fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, positive=False, standardize=False,
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None, screening=True):
+        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, cv=cv, rule=rule, relax=relax,
+                         gammas=gammas, fit_intercept=fit_intercept, precompute=precompute,
+                         max_iter=max_iter, tol=tol, positive=positive,
+                         standardize=standardize, penalty_factor=penalty_factor,
+                         lower_bounds=lower_bounds, upper_bounds=upper_bounds,
+                         screening=screening)
+
+
+class _FoldData:
+    """The training designs and held-out data of every split, in the problem's route."""
+
+    def __init__(self, X, Y, w, splits, fit_intercept, route, full):
+        self.fit_intercept = fit_intercept
+        self.route = route
+        self.Y = Y
+        n = X.shape[0]
+        partitions = fold_partitions(splits, n) if route == "gram" else None
+        if route == "gram":
+            if partitions is not None:
+                self.pairs = [(train, held) for ids in partitions
+                              for held, train in zip(*_fold_and_training(X, Y, ids, w),
+                                                     strict=True)]
+            else:
+                self.pairs = [(Moments.from_arrays(X[tr], Y[tr], None if w is None else w[tr]),
+                               Moments.from_arrays(X[te], Y[te], None if w is None else w[te]))
+                              for tr, te in splits]
+            if not fit_intercept:
+                self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
+            self.weights = np.array([held.weight for _, held in self.pairs])
+        else:
+            self.X = X
+            self.splits = splits
+            base = np.ones(n) if w is None else w
+            self.train_w, self.test = [], []
+            for tr, te in splits:
+                wt = np.zeros(n)
+                wt[tr] = base[tr]
+                self.train_w.append(wt)
+                self.test.append((te, base[te]))
+            self.weights = np.array([wte.sum() for _, wte in self.test])
+            cls = SparseDesign if route == "sparse" else DenseDesign
+            self._designs = [cls(X, wt, fit_intercept) for wt in self.train_w]
+
+    def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas) -> np.ndarray:
+        """Validation MSE, shape (n_gamma, K, L, t)."""
+        K = len(self.weights)
+        t = self.Y.shape[1]
+        out = np.empty((gammas.size, K, grid.size, t))
+        for f in range(K):
+            for k in range(t):
+                design, scale = self._design(f, k)
+                penalty = penalty_of(scale)
+                sol = solve_path(design, penalty, grid, tol, max_iter, None, screening)
+                B = sol.coefs
+                relaxed = None
+                if kind is not None:
+                    l2 = np.stack([penalty.at(float(a))[1] for a in grid]) \
+                        if kind == "ridge" else None
+                    relaxed = relaxed_coefs(design, B, l2)
+                for gi, gamma in enumerate(gammas):
+                    Bg = B if relaxed is None else relax_mix(B, relaxed, gamma)
+                    out[gi, f, :, k] = self._mse(f, k, Bg, design)
+        return out
+
+    def _design(self, f, k):
+        if self.route == "gram":
+            train = self.pairs[f][0]
+            s = train.weight
+            design = GramDesign(train.cxx / s, train.cxy[:, k] / s, train.cyy[k] / s)
+            return design, np.sqrt(np.maximum(design.H, 0.0))
+        design = self._designs[f].set_target(self.Y[:, k])
+        return design, np.sqrt(design.H)
+
+    def _mse(self, f, k, B, design) -> np.ndarray:
+        """Weighted held-out MSE of every coefficient row of B (L, p)."""
+        if self.route == "gram":
+            train, held = self.pairs[f]
+            dy = held.mean_y[k] - train.mean_y[k]
+            dx = held.mean_x - train.mean_x
+            quad = np.einsum("lp,lp->l", B @ held.cxx, B)
+            sse = held.cyy[k] - 2.0 * (B @ held.cxy[:, k]) + quad \
+                + held.weight * (dy - B @ dx) ** 2
+            return np.maximum(sse, 0.0) / held.weight
+        te, wte = self.test[f]
+        intercepts = design.mean_y - B @ design.mean_x
+        pred = np.asarray(self.X[te] @ B.T) + intercepts
+        resid = self.Y[te, k][:, None] - pred
+        return (wte @ resid**2) / wte.sum()
+
+
+def _fold_and_training(X, Y, ids, w):
+    fm = FoldMoments.from_arrays(X, Y, ids, w)
+    return fm.folds, list(fm.training())

@@ -1,0 +1,100 @@
+"""From validated data to the coordinate-descent designs of each target.
+
+One place decides the route (shared by ``ElasticNet``, ``enet_path`` and the CV
+estimators):
+
+- ``gram``: dense X with n >= p (or ``precompute=True``): one pass of
+  :class:`ridgekit.moments.Moments` -- the same moments ridge uses -- then covariance
+  updates on the p x p Gram; the rows are not needed again.
+- ``dense``: dense X with p > n: residual updates on one centered Fortran copy.
+- ``sparse``: scipy.sparse X: residual updates on CSC, centering implicit, never densified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ridgekit.moments import Moments
+from ridgekit.sparse import DenseDesign, GramDesign, SparseDesign, make_penalty
+
+__all__ = ["Problem", "build_problem", "choose_route", "penalty_for"]
+
+
+def choose_route(X, precompute) -> str:
+    if isinstance(precompute, np.ndarray | list):
+        raise ValueError("precompute: a user-supplied Gram matrix is not supported; pass "
+                         "True (ridgekit forms the Gram from one pass of moments) or 'auto'")
+    if precompute is True:
+        return "gram"
+    if precompute is False:
+        return "sparse" if sparse.issparse(X) else "dense"
+    if precompute != "auto":
+        raise ValueError(f"precompute must be 'auto', True or False; got {precompute!r}")
+    if sparse.issparse(X):
+        return "sparse"
+    n, p = X.shape
+    return "gram" if n >= p else "dense"
+
+
+@dataclass
+class Problem:
+    """The data of all targets in the chosen route.
+
+    ``design(t)`` is the coordinate-descent design of target t; ``mean_x``, ``mean_y`` give
+    the intercept :math:`\\beta_0 = \\bar y - \\bar x^T\\beta`; ``scale`` is the column
+    standard deviations (weighted, population) that standardization penalizes.
+    """
+
+    route: str
+    n_targets: int
+    n_features: int
+    mean_x: np.ndarray
+    mean_y: np.ndarray
+    scale: np.ndarray
+    moments: Moments | None = None
+    rows: DenseDesign | SparseDesign | None = None
+    Y: np.ndarray | None = None
+
+    def design(self, t: int):
+        if self.moments is not None:
+            m = self.moments
+            s = m.weight
+            return GramDesign(m.cxx / s, m.cxy[:, t] / s, m.cyy[t] / s)
+        return self.rows.set_target(self.Y[:, t])
+
+    def intercept(self, coefs: np.ndarray, t: int) -> np.ndarray:
+        """Intercepts of coefficient rows ``coefs`` (..., p) of target t."""
+        return self.mean_y[t] - coefs @ self.mean_x
+
+
+def build_problem(X, Y, w, fit_intercept: bool, precompute="auto") -> Problem:
+    """Validated X (dense or sparse), Y (n, t), weights or None -> :class:`Problem`."""
+    route = choose_route(X, precompute)
+    t = Y.shape[1]
+    p = X.shape[1]
+    if route == "gram":
+        m = Moments.from_arrays(X, Y, w)
+        if not np.all(np.isfinite(m.cxx)) or not np.all(np.isfinite(m.mean_x)):
+            raise ValueError("Input X contains NaN or infinity.")
+        mean_x, mean_y = m.mean_x.copy(), m.mean_y.copy()
+        if not fit_intercept:
+            m = m.uncentered()
+            mean_x, mean_y = np.zeros(p), np.zeros(t)
+        scale = np.sqrt(np.maximum(np.diag(m.cxx), 0.0) / m.weight)
+        return Problem(route, t, p, mean_x, mean_y, scale, moments=m)
+    rows = SparseDesign(X, w, fit_intercept) if route == "sparse" else \
+        DenseDesign(X, w, fit_intercept)
+    s = rows.s
+    mean_y = (rows.w @ Y) / s if fit_intercept else np.zeros(t)
+    return Problem(route, t, p, np.asarray(rows.mean_x, float), mean_y, np.sqrt(rows.H),
+                   rows=rows, Y=np.asarray(Y, dtype=np.float64))
+
+
+def penalty_for(problem_scale, p: int, l1_ratio, standardize: bool, penalty_factor=None,
+                lower_bounds=None, upper_bounds=None, positive: bool = False):
+    """The :class:`ridgekit.sparse.Penalty` of the options (scale only when standardizing)."""
+    return make_penalty(p, l1_ratio, penalty_factor, lower_bounds, upper_bounds, positive,
+                        problem_scale if standardize else None)

@@ -75,3 +75,73 @@ def test_alpha0_rank_deficient_wide_dual(rng):
             warnings.simplefilter("ignore")
             m = Ridge(alpha=0.0, solver=solver).fit(X, y)
         np.testing.assert_allclose(m.coef_, coef[0], atol=1e-9, err_msg=solver)
+
+
+# ------------------------------------------------------------------------- item 3
+def _mp_posterior(X, lam, beta):
+    """inv(λI + βXᵀX) in 40-digit arithmetic (mpmath), the product XᵀX formed exactly."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    XM = mpmath.matrix(X.tolist())
+    A = lam * mpmath.eye(X.shape[1]) + beta * (XM.T * XM)
+    return A**-1, XM
+
+
+@pytest.mark.parametrize("solver", ["auto", "gram", "svd", "precise"])
+def test_bayes_covariance_at_tiny_weight_precision(solver):
+    from sklearn.datasets import make_regression
+
+    from ridgekit.linear_model import BayesianRidge
+
+    X, y = make_regression(20, 10, random_state=42)
+    m = BayesianRidge(fit_intercept=False, solver=solver).fit(X, y)
+    lam, beta = m.weight_precision_, m.noise_precision_
+    assert lam < 1e-3  # the regime of the issue: a tiny weight precision
+    Ainv, XM = _mp_posterior(X, lam, beta)
+    ref = np.array(Ainv.tolist(), dtype=float)
+    cov = m.coef_covariance()
+    assert np.abs(cov - ref).max() / np.abs(ref).max() < 1e-10
+    # predictive std: 1/β + xᵀ Σ x (no intercept), at training and new points
+    Xnew = np.r_[X[:5], np.random.default_rng(0).normal(size=(3, 10))]
+    _, std = m.predict(Xnew, return_std=True)
+    import mpmath
+
+    ref_std = np.array([float(mpmath.sqrt(1 / mpmath.mpf(beta) + (x.T * Ainv * x)[0]))
+                        for x in (mpmath.matrix(r.tolist()) for r in Xnew)])
+    np.testing.assert_allclose(std, ref_std, rtol=1e-10)
+    # credible intervals: half-width z·sqrt(Σ_jj), up to the rounding of coef ± width
+    lo, hi = m.coef_interval(0.95)
+    z = 1.959963984540054
+    width = z * np.sqrt(np.diag(ref))
+    tol = 4 * np.finfo(float).eps * np.abs(m.coef_) + 1e-10 * width
+    assert np.all(np.abs((hi - lo) / 2 - width) <= tol)
+
+
+def test_bayes_covariance_rank_deficient_matches_dense_inverse(rng):
+    """p > n: the complement of the data's directions carries the prior alone."""
+    from ridgekit.linear_model import BayesianRidge
+
+    X = rng.normal(size=(8, 15))
+    y = rng.normal(size=8)
+    m = BayesianRidge(fit_intercept=False, alpha=1e-6, sigma2=0.5).fit(X, y)
+    lam, beta = m.weight_precision_, m.noise_precision_
+    ref = np.array(_mp_posterior(X, lam, beta)[0].tolist(), dtype=float)
+    np.testing.assert_allclose(m.coef_covariance(), ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+def test_bayes_float32_outputs_are_float32():
+    from sklearn.datasets import make_regression
+
+    from ridgekit.linear_model import BayesianRidge
+
+    X, y = make_regression(40, 6, noise=5.0, random_state=0)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    m = BayesianRidge().fit(X32, y32)
+    mean, std = m.predict(X32, return_std=True)
+    lo, hi = m.coef_interval()
+    assert m.coef_.dtype == mean.dtype == std.dtype == np.float32
+    assert m.coef_covariance().dtype == lo.dtype == hi.dtype == np.float32
+    ref = BayesianRidge().fit(X, y)  # same answers as the float64 fit, to float32 precision
+    np.testing.assert_allclose(std, ref.predict(X, return_std=True)[1], rtol=1e-4)
+    np.testing.assert_allclose(m.coef_covariance(), ref.coef_covariance(), rtol=1e-3,
+                               atol=1e-6 * np.abs(ref.coef_covariance()).max())

@@ -70,6 +70,10 @@ from ridgekit.select.evidence import EvidenceFit, fit_evidence, log_evidence
 
 __all__ = ["BayesianRidge", "EvidenceFit", "fit_evidence", "log_evidence"]
 
+#: the complement of the data's directions is completed explicitly (a p x p QR, on first
+#: use) up to this many features; beyond, the posterior uses :math:`I - VV^T`
+COMPLEMENT_MAX_FEATURES = 4096
+
 class BayesianRidge(LinearRegressorBase):
     """Bayesian ridge regression: Gaussian prior, posterior, evidence, all from one spectrum.
 
@@ -159,6 +163,7 @@ class BayesianRidge(LinearRegressorBase):
         coef = spec.coef(fit.alpha)
         self._store(coef, spec.intercept(coef), y_was_1d, X.dtype)
         self.spectrum_ = spec
+        self._complement_cache = None
         self._y_was_1d = y_was_1d
         sq = (lambda v: float(v[0])) if y_was_1d else (lambda v: np.asarray(v))
         self.alpha_ = sq(fit.alpha)
@@ -176,25 +181,57 @@ class BayesianRidge(LinearRegressorBase):
         s2 = np.broadcast_to(np.asarray(self.sigma2_, float), (spec.n_targets,))
         return spec, spec.V, lam, s2
 
+    def _complement(self):
+        """Orthonormal basis N (p, p - r) of the directions the data does not see.
+
+        The prior alone acts there: :math:`\\Sigma \\ni \\sigma^2 NN^T/\\lambda`. Forming
+        :math:`I - VV^T` instead would leave rounding of order eps in every entry, which
+        division by a tiny λ (a tiny weight precision) makes dominant; N is exact zero
+        when the rank is p. ``None`` (use :math:`I - VV^T`) only for p above
+        :data:`COMPLEMENT_MAX_FEATURES`, where the p x p completion would cost too much.
+        """
+        if getattr(self, "_complement_cache", None) is None:
+            V = self.spectrum_.V
+            p, r = V.shape
+            if r == p:
+                N = np.zeros((p, 0))
+            elif p <= COMPLEMENT_MAX_FEATURES:
+                N = np.linalg.qr(V, mode="complete")[0][:, r:]
+            else:
+                N = False
+            self._complement_cache = N
+        N = self._complement_cache
+        return None if N is False else N
+
+    def _out_dtype(self):
+        return np.asarray(self.coef_).dtype
+
     def _squeeze(self, a, axis=0):
         return np.take(a, 0, axis=axis) if self._y_was_1d else a
 
     def coef_covariance(self) -> np.ndarray:
         """Posterior covariance :math:`\\sigma^2[V\\mathrm{diag}(1/(d^2+\\lambda))V^T
-        + (I-VV^T)/\\lambda]`, shape (p, p) or (t, p, p)."""
+        + NN^T/\\lambda]` (N an orthonormal basis of the complement of V's range; the
+        term vanishes at full rank), shape (p, p) or (t, p, p), in the dtype of ``coef_``.
+        """
         spec, V, lam, s2 = self._params()
+        N = self._complement()
         p = spec.n_features
+        outside = (np.eye(p) - V @ V.T) if N is None else N @ N.T
         out = np.empty((spec.n_targets, p, p))
         for k in range(spec.n_targets):
             inner = (V / (spec.mu + lam[k])) @ V.T
-            out[k] = s2[k] * (inner + (np.eye(p) - V @ V.T) / lam[k])
-        return self._squeeze(out)
+            out[k] = s2[k] * (inner + outside / lam[k])
+        return self._squeeze(out).astype(self._out_dtype(), copy=False)
 
     def _coef_var(self, spec, V, lam, s2):
         """Posterior variances, shape (t, p), in O(p r) per target."""
         V2 = V * V
         inside = V2 @ (1.0 / (spec.mu[:, None] + lam[None, :]))  # (p, t)
-        outside = np.clip(1.0 - V2.sum(axis=1), 0.0, None)[:, None] / lam[None, :]
+        N = self._complement()
+        out_diag = (np.clip(1.0 - V2.sum(axis=1), 0.0, None) if N is None
+                    else np.einsum("pk,pk->p", N, N))
+        outside = out_diag[:, None] / lam[None, :]
         return (s2[None, :] * (inside + outside)).T
 
     def coef_interval(self, level: float = 0.95):
@@ -209,8 +246,8 @@ class BayesianRidge(LinearRegressorBase):
             raise ValueError(f"level must lie in (0, 1), got {level!r}")
         spec, V, lam, s2 = self._params()
         sd = np.sqrt(self._coef_var(spec, V, lam, s2))
-        z = special.ndtri(0.5 + level / 2)
-        sd = self._squeeze(sd)
+        z = float(special.ndtri(0.5 + level / 2))
+        sd = self._squeeze(sd).astype(self._out_dtype(), copy=False)
         return self.coef_ - z * sd, self.coef_ + z * sd
 
     def sample_coef(self, n_draws: int = 1, random_state=None) -> np.ndarray:
@@ -227,7 +264,11 @@ class BayesianRidge(LinearRegressorBase):
         z2 = rng.standard_normal((n_draws, t, p))
         scale_in = np.sqrt(s2[:, None] / (spec.mu[None, :] + lam[:, None]))  # (t, r)
         inside = np.einsum("pr,dtr->dtp", V, z1 * scale_in)
-        z2_out = z2 - np.einsum("pr,dtr->dtp", V, np.einsum("pr,dtp->dtr", V, z2))
+        N = self._complement()
+        if N is None:
+            z2_out = z2 - np.einsum("pr,dtr->dtp", V, np.einsum("pr,dtp->dtr", V, z2))
+        else:
+            z2_out = np.einsum("pk,dtk->dtp", N, np.einsum("pk,dtp->dtk", N, z2))
         outside = z2_out * np.sqrt(s2 / lam)[None, :, None]
         coef = np.asarray(self.coef_).reshape(t, p)
         return self._squeeze(coef[None] + inside + outside, axis=1)
@@ -258,12 +299,18 @@ class BayesianRidge(LinearRegressorBase):
         Xc = np.asarray(X, float) - spec.mean_x
         XV = Xc @ V
         inside = (XV * XV) @ (1.0 / (spec.mu[:, None] + lam[None, :]))  # (n, t)
-        outside = np.clip(np.einsum("np,np->n", Xc, Xc) - np.einsum("nr,nr->n", XV, XV),
-                          0.0, None)[:, None] / lam[None, :]
+        N = self._complement()
+        if N is None:
+            out_sq = np.clip(np.einsum("np,np->n", Xc, Xc) - np.einsum("nr,nr->n", XV, XV),
+                             0.0, None)
+        else:  # ||N^T x||^2 directly: no cancellation of ||x||^2 against ||V^T x||^2
+            XN = Xc @ N
+            out_sq = np.einsum("nk,nk->n", XN, XN)
+        outside = out_sq[:, None] / lam[None, :]
         var = s2[None, :] * (1.0 + inside + outside)
         if spec.fit_intercept:
             var = var + s2[None, :] / spec.weight
-        std = np.sqrt(var)
+        std = np.sqrt(var).astype(np.asarray(mean).dtype, copy=False)
         return mean, (std[:, 0] if self._y_was_1d else std)
 
     def log_evidence(self, alphas, sigma2=None) -> np.ndarray:

@@ -9,11 +9,15 @@ never pulls in torch, numpy or ridgekit's numerical core:
   optimizer ``weight_decay``, optax, the AdamW paper's schedule-coupled decay,
   timescales.
 
-Further families (glmnet's λ, scikit-learn's ``C``) live in sibling modules and are
-re-exported here.
+- :mod:`ridgekit.conventions.logistic` -- L2-penalized logistic/multinomial regression:
+  scikit-learn's ``C = 1/alpha`` and glmnet's binomial/multinomial ``lambda`` (1/n loss).
+
+Further families live in sibling modules and are re-exported here.
 """
 
+from ridgekit.conventions.logistic import *  # noqa: F403
+from ridgekit.conventions.logistic import __all__ as _logistic_all
 from ridgekit.conventions.weight_decay import *  # noqa: F403
 from ridgekit.conventions.weight_decay import __all__ as _weight_decay_all
 
-__all__ = list(_weight_decay_all)
+__all__ = list(_weight_decay_all) + list(_logistic_all)

@@ -1,0 +1,30 @@
+"""L2-penalized logistic and multinomial regression: the Newton room.
+
+- :mod:`~ridgekit.glm._family` -- binomial and multinomial likelihoods in the linear
+  predictor;
+- :mod:`~ridgekit.glm._design` -- the design ``[1 | X]`` (dense or sparse) as an operator,
+  weighted Grams summed over row blocks;
+- :mod:`~ridgekit.glm._newton` -- damped Newton: Cholesky (IRLS), block-preconditioned CG,
+  truncated Newton;
+- :mod:`~ridgekit.glm._problem` -- one problem (design, response, weights, penalty), its
+  null model and default grid;
+- :mod:`~ridgekit.glm.path` -- warm-started paths, df, the :class:`LogisticPath` object;
+- :mod:`~ridgekit.glm.alo` -- approximate leave-one-out from the Newton factor;
+- :mod:`~ridgekit.glm.scoring` -- held-out errors (deviance, log-loss, accuracy, AUC).
+
+The scikit-learn estimators on top live in :mod:`ridgekit.linear_model`.
+"""
+
+from ridgekit.glm._design import Design
+from ridgekit.glm._family import Binomial, Multinomial, family_for
+from ridgekit.glm._newton import NewtonResult, newton
+from ridgekit.glm._problem import Problem, choose_mode
+from ridgekit.glm.alo import alo_eta
+from ridgekit.glm.path import ConvergenceWarning, LogisticPath, fit_path
+from ridgekit.glm.scoring import BUILTIN_SCORES, pointwise_error, set_error
+
+__all__ = [
+    "Design", "Binomial", "Multinomial", "family_for", "NewtonResult", "newton",
+    "Problem", "choose_mode", "alo_eta", "ConvergenceWarning", "LogisticPath", "fit_path",
+    "BUILTIN_SCORES", "pointwise_error", "set_error",
+]

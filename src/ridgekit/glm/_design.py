@@ -1,0 +1,111 @@
+r"""The design :math:`A = [\mathbf 1 \mid X]` as an operator, dense or sparse, in row blocks.
+
+Parameters are a (d, K) array :math:`\Theta` whose row 0 holds the intercepts when
+``fit_intercept`` (d = p + 1), so :math:`\eta = A\Theta = X\Theta_{1:} + \mathbf 1\Theta_0`.
+X is never copied, centered or densified. Weighted Gram matrices
+:math:`A^T\mathrm{diag}(h)A` (the data part of a Newton Hessian) are summed over row
+blocks: each block gives its piece, the pieces are added -- the blockwise-then-merge shape
+a chunked or Dask array needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["Design"]
+
+#: rows per block: about 8 MB of float64 per block for the Gram accumulation
+_BLOCK_BYTES = 8 * 2**20
+
+
+class Design:
+    """Linear predictor, adjoint and weighted Grams of :math:`[\\mathbf 1 | X]`."""
+
+    def __init__(self, X, fit_intercept: bool = True):
+        self.X = X.tocsr() if sparse.issparse(X) else X
+        self.sparse = sparse.issparse(X)
+        self.fit_intercept = bool(fit_intercept)
+        self.n, self.p = X.shape
+        self.d = self.p + self.fit_intercept
+
+    def rows(self, idx) -> Design:
+        """The design of a subset of rows (a copy of those rows)."""
+        return Design(self.X[idx], self.fit_intercept)
+
+    # --------------------------------------------------------------- products
+    def eta(self, theta: np.ndarray) -> np.ndarray:
+        """:math:`A\\Theta`, shape (n, K)."""
+        B = theta[1:] if self.fit_intercept else theta
+        out = np.asarray(self.X @ B)
+        if self.fit_intercept:
+            out = out + theta[0]
+        return out
+
+    def rmatvec(self, R: np.ndarray) -> np.ndarray:
+        """:math:`A^T R`, shape (d, K)."""
+        g = np.asarray(self.X.T @ R)
+        if self.fit_intercept:
+            return np.vstack([R.sum(axis=0, keepdims=True), g])
+        return g
+
+    # ------------------------------------------------------------------ grams
+    def gram(self, h: np.ndarray) -> np.ndarray:
+        """:math:`A^T\\mathrm{diag}(h)A` (d x d), h >= 0, summed over row blocks."""
+        d, p = self.d, self.p
+        G = np.zeros((d, d))
+        if self.sparse:
+            Xh = self.X.multiply(h[:, None]).tocsc()
+            G[-p:, -p:] = (self.X.T @ Xh).toarray()
+            if self.fit_intercept:
+                col = np.asarray(Xh.sum(axis=0)).ravel()
+                G[0, 1:] = G[1:, 0] = col
+                G[0, 0] = h.sum()
+            return G
+        step = max(1, _BLOCK_BYTES // (8 * max(p, 1)))
+        for start in range(0, self.n, step):
+            G += self._block_gram(slice(start, start + step), h)
+        return G
+
+    def _block_gram(self, rows: slice, h: np.ndarray) -> np.ndarray:
+        """One block's piece; sqrt(h) X^T X sqrt(h) so numpy uses a symmetric product
+        (signed weights, the off-diagonal blocks of a multinomial Hessian, use X^T (hX))."""
+        hb = h[rows]
+        Xb = self.X[rows]
+        piece = np.zeros((self.d, self.d))
+        if np.any(hb < 0):
+            piece[-self.p:, -self.p:] = Xb.T @ (Xb * hb[:, None])
+        else:
+            Z = Xb * np.sqrt(hb)[:, None]
+            piece[-self.p:, -self.p:] = Z.T @ Z
+        if self.fit_intercept:
+            col = hb @ Xb
+            piece[0, 1:] = piece[1:, 0] = col
+            piece[0, 0] = hb.sum()
+        return piece
+
+    def gram_diag(self, h: np.ndarray) -> np.ndarray:
+        """Diagonal of :math:`A^T\\mathrm{diag}(h)A`, shape (d,)."""
+        if self.sparse:
+            sq = np.asarray(self.X.multiply(self.X).T @ h).ravel()
+        else:
+            sq = np.einsum("ij,ij,i->j", self.X, self.X, h)
+        return np.concatenate([[h.sum()], sq]) if self.fit_intercept else sq
+
+    def row_sq_norms(self) -> np.ndarray:
+        """:math:`\\lVert a_i\\rVert^2` per row."""
+        if self.sparse:
+            sq = np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel()
+        else:
+            sq = np.einsum("ij,ij->i", self.X, self.X)
+        return sq + 1.0 if self.fit_intercept else sq
+
+    def dense_rows(self, rows: slice) -> np.ndarray:
+        """Rows of A as a dense array (with the column of ones)."""
+        Xb = self.X[rows]
+        Xb = Xb.toarray() if self.sparse else np.asarray(Xb)
+        return np.column_stack([np.ones(Xb.shape[0]), Xb]) if self.fit_intercept else Xb
+
+    def block_slices(self, width: int | None = None):
+        step = max(1, _BLOCK_BYTES // (8 * max(width or self.d, 1)))
+        return [slice(s, min(s + step, self.n)) for s in range(0, self.n, step)]

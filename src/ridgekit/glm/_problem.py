@@ -1,0 +1,139 @@
+r"""One penalized likelihood problem: design, family, response, weights, penalty.
+
+:class:`Problem` bundles what every solve along a path shares, picks the Newton mode
+and knows the null model (intercepts only, :math:`\beta = 0`) the path starts from and
+the default λ grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from ridgekit.glm._design import Design
+from ridgekit.glm._newton import NewtonResult, full_hessian, newton
+from ridgekit.select.grid import default_alphas
+
+__all__ = ["Problem", "MODES", "choose_mode"]
+
+MODES = ("exact", "block", "diag")
+#: largest number of parameters (d x K) factored directly
+EXACT_LIMIT = 2000
+
+
+def choose_mode(solver: str, d: int, K: int, sparse_x: bool) -> str:
+    """Map a public ``solver`` name to a Newton mode.
+
+    ``"auto"``: the Cholesky route (``"exact"``) when d·K <= 2000 parameters (d·K <= 600
+    for the multinomial, whose full Hessian has K(K+1)/2 blocks), else preconditioned CG
+    (``"block"`` for the multinomial while d <= 2000), else truncated Newton (``"diag"``).
+    """
+    if solver == "newton-cholesky":
+        return "exact"
+    if solver == "newton-cg":
+        return "diag"
+    if solver != "auto":
+        raise ValueError(f"unknown solver {solver!r}; choose 'auto', 'newton-cholesky' or "
+                         "'newton-cg'")
+    if K == 1:
+        return "exact" if d <= EXACT_LIMIT else "diag"
+    if d * K <= 600:
+        return "exact"
+    return "block" if d <= EXACT_LIMIT and not sparse_x else "diag"
+
+
+@dataclass
+class Problem:
+    """Everything a solve needs except λ and the starting point."""
+
+    design: Design
+    family: object
+    Y: np.ndarray  # (n, K) encoded response
+    w: np.ndarray  # (n,) sample weights
+    pen: np.ndarray  # (d,) penalty factor per parameter row, 0 for the intercept
+    mode: str = "exact"
+    tol: float = 1e-8
+    max_iter: int = 100
+
+    @property
+    def K(self) -> int:
+        return self.Y.shape[1]
+
+    def solve(self, alpha: float, theta0: np.ndarray, hessian0=None) -> NewtonResult:
+        return newton(self.design, self.family, self.Y, self.w, float(alpha), self.pen,
+                      theta0, tol=self.tol, max_iter=self.max_iter, mode=self.mode,
+                      hessian0=hessian0 if self.mode == "exact" else None)
+
+    def hessian(self, result: NewtonResult) -> np.ndarray:
+        """The data Hessian at a solution (dK x dK)."""
+        return full_hessian(self.design, self.family, result.state, self.K)
+
+    def rows(self, idx) -> Problem:
+        """The same problem on a subset of rows (for folds and leave-one-out)."""
+        return Problem(self.design.rows(idx), self.family, self.Y[idx], self.w[idx],
+                       self.pen, self.mode, self.tol, self.max_iter)
+
+    # ------------------------------------------------------------ null model
+    def class_means(self) -> np.ndarray:
+        """Weighted class frequencies (binomial: of class 1)."""
+        return (self.w @ self.Y) / self.w.sum()
+
+    def null_theta(self) -> np.ndarray:
+        """Intercepts of the intercept-only fit (exact), coefficients 0."""
+        theta = np.zeros((self.design.d, self.K))
+        if self.design.fit_intercept:
+            pbar = np.clip(self.class_means(), 1e-300, None)
+            if self.K == 1:
+                theta[0, 0] = np.log(pbar[0]) - np.log1p(-min(pbar[0], 1 - 1e-16))
+            else:
+                logp = np.log(pbar)
+                theta[0] = logp - logp.mean()
+        return theta
+
+    # ------------------------------------------------------------------ grid
+    def default_alphas(self, n_alphas: int = 100) -> np.ndarray:
+        """A log-spaced grid from the null model's curvature.
+
+        For d <= 2000: the eigenvalues :math:`\\mu` of the null model's Hessian (the
+        intercept and the unpenalized columns eliminated, columns scaled by
+        :math:`1/\\sqrt{c_j}`), and the grid spans the effective degrees of freedom
+        :math:`\\sum\\mu/(\\mu+\\alpha)` from the rank − ½ down to ½, exactly as the ridge
+        grid (:func:`ridgekit.select.default_alphas`). Larger or sparse problems use
+        glmnet's rule: :math:`\\alpha_{max} = \\max_j |g_j|/(10^{-3}\\sqrt{c_j})` with
+        :math:`g` the null model's gradient, down to :math:`10^{-4}\\alpha_{max}`
+        (:math:`10^{-2}` when n < p).
+        """
+        design, pen = self.design, self.pen
+        pbar = self.class_means()
+        K = self.K
+        hk = pbar * (1 - pbar) if K == 1 else pbar * (1 - pbar)
+        keep = pen > 0
+        if design.d <= EXACT_LIMIT:
+            G = design.gram(self.w)
+            free = ~keep
+            # Schur complement: eliminate the intercept and unpenalized columns
+            S = G[np.ix_(keep, keep)]
+            if free.any():
+                Gf = G[np.ix_(free, free)]
+                C = G[np.ix_(free, keep)]
+                S = S - C.T @ np.linalg.pinv(Gf, hermitian=True) @ C
+            s = 1.0 / np.sqrt(pen[keep])
+            mu = np.clip(np.linalg.eigvalsh(s[:, None] * S * s[None, :]), 0, None)[::-1]
+            mu = np.concatenate([h * mu for h in hk])
+            mu = np.sort(mu)[::-1]
+            rank = int(np.sum(mu > mu[0] * mu.size * np.finfo(float).eps)) if mu.size and \
+                mu[0] > 0 else 0
+            if rank == 0:
+                raise ValueError("X has no variation in the penalized columns: nothing to "
+                                 "penalize")
+            spec = SimpleNamespace(rank=rank, mu=mu[:rank])
+            return default_alphas(spec, n_alphas)
+        R, _ = self.family.state(design.eta(self.null_theta()), self.Y, self.w)
+        g = design.rmatvec(R)[keep] / np.sqrt(pen[keep])[:, None]
+        amax = float(np.abs(g).max()) / 1e-3
+        if amax <= 0:
+            raise ValueError("the null model's gradient is zero: nothing to penalize")
+        ratio = 1e-2 if design.n < design.p else 1e-4
+        return np.geomspace(amax, amax * ratio, n_alphas)

@@ -5,9 +5,24 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight
 
 __all__ = ["check_alpha", "check_sample_weight", "check_alpha_grid"]
+
+
+def _reject_strings(values, name: str) -> None:
+    """numpy turns ``"1"`` into 1.0 under ``dtype=float``; a penalty given as text is a
+    mistake to name, not to convert."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} must be numbers, not a string: got {values!r}")
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind in "USO":
+            bad = [v for v in values.ravel() if isinstance(v, str | bytes)]
+            if bad:
+                raise TypeError(f"{name} must be numbers, not strings: got {bad[0]!r}")
+        return
+    if isinstance(values, list | tuple):
+        for v in values:
+            _reject_strings(v, name)
 
 
 def check_alpha(alpha, n_targets: int, name: str = "alpha") -> np.ndarray:
@@ -15,6 +30,7 @@ def check_alpha(alpha, n_targets: int, name: str = "alpha") -> np.ndarray:
 
     Returns an array of shape (n_targets,).
     """
+    _reject_strings(alpha, name)
     try:
         a = np.asarray(alpha, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -37,6 +53,7 @@ def check_alpha_grid(alphas, name: str = "alphas") -> np.ndarray:
     """Validate a λ grid: a non-empty 1-D array of finite values >= 0."""
     if isinstance(alphas, numbers.Number):
         alphas = [alphas]
+    _reject_strings(alphas, name)
     try:
         a = np.asarray(alphas, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -68,6 +85,8 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
         raise ValueError(
             f"sample_weight has {w.shape[0]} values but X has {X.shape[0]} samples"
         )
+    from sklearn.utils.validation import _check_sample_weight  # sklearn is slow to import
+
     w = _check_sample_weight(w, X, dtype=np.float64, ensure_non_negative=True)
     if w.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one weight must be positive")

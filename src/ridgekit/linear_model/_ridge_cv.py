@@ -1,4 +1,6 @@
-"""``RidgeCV``: ridge with λ chosen on one decomposition (LOO, GCV or exact k-fold)."""
+"""``RidgeCV``: ridge with λ chosen on one decomposition, by any rule of
+:mod:`ridgekit.select` (LOO, GCV, exact k-fold, HKB, Lawless–Wang, L-curve, discrepancy,
+evidence, target df)."""
 
 from __future__ import annotations
 
@@ -7,33 +9,37 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import check_scoring
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit._validation import check_alpha_grid
 from ridgekit.decompose import build_spectrum, solve_ridge
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
 from ridgekit.moments import FoldMoments
 from ridgekit.select import (
+    DF_CONVENTION,
+    RULES,
     as_splits,
+    check_grid,
     default_alphas,
+    degrees_of_freedom,
     discrepancy,
     evidence,
     fold_partitions,
     gcv,
+    get_rule,
     hkb,
     kfold,
     kfold_fit,
     kfold_from_arrays,
     lawless_wang,
     lcurve,
-    loo,
     loo_errors,
+    select_by_name,
     target_df,
 )
 from ridgekit.select._selection import Selection
 from ridgekit.spectrum import GRAM_CONDITION_LIMIT, from_moments
 
-__all__ = ["RidgeCV"]
+__all__ = ["RidgeCV", "SummaryText"]
 
 
 class _Predictions(RegressorMixin, BaseEstimator):
@@ -46,37 +52,62 @@ class _Predictions(RegressorMixin, BaseEstimator):
         return self._pred
 
 
+class SummaryText(str):
+    """The text of :meth:`RidgeCV.summary`: a ``str`` whose ``repr`` is the text itself,
+    so that the REPL shows it once, as printed, and ``print`` shows it the same."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 class RidgeCV(LinearRegressorBase):
-    """Ridge regression with λ chosen by cross-validation on one decomposition.
+    """Ridge regression with λ chosen on one decomposition.
 
     Parameters
     ----------
     alphas : None, int or array-like, default=None
-        The grid. None: 100 values from the spectrum spanning effective df from about the
-        rank down to 0.5; an int: that many such values; an array: the grid as given.
-    cv : None, "loo", "gcv", int, fold-id array or splitter, default=None
-        None or "loo": exact leave-one-out in closed form. "gcv": generalized CV.
-        An int k: KFold(k) without shuffling (as scikit-learn). A fold-id array (one id per
-        row) or any scikit-learn splitter (KFold(shuffle=True), GroupKFold with
-        ``groups``, RepeatedKFold, ...): exact k-fold from per-fold moments in one pass.
+        The grid. None: 100 values from the spectrum spanning effective df from 0.5 to
+        nearly the rank; an int: that many such values. With this default grid the rules
+        that cost nothing per λ (loo, gcv, k-fold MSE) extend it where their minimum sits
+        on an end and refine the minimum continuously (bounded Brent search on log λ), so
+        ``alpha_`` need not be a grid value. An array: the grid as given (values >= 0;
+        0 only for a full-rank design), no extension or refinement.
+    cv : None, str, int, fold-id array, splitter or iterable of splits, default=None
+        None or ``"loo"``: exact leave-one-out in closed form. A name of
+        :data:`ridgekit.select.RULES`: ``"gcv"`` (Golub–Heath–Wahba), ``"gcv-mass"``
+        (MASS's form), ``"hkb"``, ``"lawless-wang"`` (MASS forms), ``"lcurve"``,
+        ``"discrepancy"``, ``"evidence"``, ``"df"`` (with ``df=``; ESL's df = 5 fit is
+        ``RidgeCV(cv="df", df=5)``). An int k: KFold(k) without shuffling (as
+        scikit-learn). A fold-id array (one id per row), any scikit-learn splitter
+        (KFold(shuffle=True), GroupKFold with ``groups``, RepeatedKFold, ...) or an
+        iterable of (train, test) index pairs (``KFold(4).split(X)``): exact k-fold from
+        per-fold moments in one pass.
     rule : {"min", "1se"}, default="min"
-        Minimum of the criterion, or the largest λ within one standard error of it.
+        Minimum of the criterion, or the largest λ within one standard error of it
+        (loo and k-fold only).
     scoring : None, str or callable, default=None
         None: mean squared error from the moments. Otherwise any scikit-learn scorer,
-        applied to leave-one-out or held-out-fold predictions for every λ.
+        applied to leave-one-out or held-out-fold predictions for every λ (loo and k-fold
+        only); with ``alpha_per_target`` it is evaluated on each target on its own.
     alpha_per_target : bool, default=False
         One λ per target (vectorized over targets) instead of one for all.
     fit_intercept : bool, default=True
     store_cv_results : bool, default=False
         Keep the per-sample (LOO) or per-fold (k-fold) errors in ``cv_results_``.
+    df : float, optional
+        Target effective degrees of freedom for ``cv="df"`` (intercept not counted).
 
     Attributes
     ----------
     alpha_ : float or ndarray of shape (n_targets,)
     selection_ : Selection
         The criterion curve, its standard errors, λ_min and λ_1se.
-    best_score_ : float or ndarray
-        Score of the chosen λ (negative mean squared error by default).
+    best_score_ : float, ndarray or None
+        Score of the chosen λ (negative mean squared error by default; negative criterion
+        for the other curves; None for closed-form rules such as hkb).
+    df_ : float or ndarray
+        Effective degrees of freedom at ``alpha_``, intercept not counted
+        (:data:`ridgekit.select.DF_CONVENTION`).
     cv_results_ : ndarray
         (n_samples, n_alphas) or (n_samples, n_targets, n_alphas) squared LOO errors, or
         (n_folds, n_alphas[, n_targets]) fold errors for k-fold.
@@ -89,16 +120,19 @@ class RidgeCV(LinearRegressorBase):
 
     _parameter_constraints: dict = {
         "alphas": [None, numbers.Integral, "array-like"],
-        "cv": [None, StrOptions({"loo", "gcv"}), numbers.Integral, "array-like", "cv_object"],
+        "cv": [None, StrOptions(set(RULES) | {r.replace("-", "_") for r in RULES}),
+               numbers.Integral, "array-like", "cv_object"],
         "rule": [StrOptions({"min", "1se"})],
         "scoring": [None, str, callable],
         "alpha_per_target": ["boolean"],
         "fit_intercept": ["boolean"],
         "store_cv_results": ["boolean"],
+        "df": [None, Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(self, alphas=None, *, cv=None, rule="min", scoring=None,
-                 alpha_per_target=False, fit_intercept=True, store_cv_results=False):
+                 alpha_per_target=False, fit_intercept=True, store_cv_results=False,
+                 df=None):
         self.alphas = alphas
         self.cv = cv
         self.rule = rule
@@ -106,6 +140,7 @@ class RidgeCV(LinearRegressorBase):
         self.alpha_per_target = alpha_per_target
         self.fit_intercept = fit_intercept
         self.store_cv_results = store_cv_results
+        self.df = df
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -127,11 +162,11 @@ class RidgeCV(LinearRegressorBase):
         self._validate_params()
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr",))
         cv = "loo" if self.cv is None else self.cv
-        if self.rule == "1se" and isinstance(cv, str) and cv == "gcv":
-            raise ValueError("rule='1se' needs standard errors; GCV has none (use 'loo' or k)")
         if isinstance(cv, str):
-            selection, spectrum = self._closed_form(X, Y, w, cv, y_was_1d)
+            selection, spectrum = self._by_rule(X, Y, w, cv, y_was_1d)
         else:
+            if self.df is not None:
+                raise ValueError("df= applies to cv='df' only")
             selection, spectrum = self._kfold(X, Y, w, cv, groups, y_was_1d)
         refit = None if spectrum.representation == "precise" or hasattr(X, "toarray") else \
             (lambda a: solve_ridge(X, Y, a, w, self.fit_intercept)[:2])
@@ -176,52 +211,78 @@ class RidgeCV(LinearRegressorBase):
         else:
             coef, intercept = refit(alpha)
         self._store(coef, intercept, y_was_1d, dtype)
-        chosen = np.atleast_1d(np.asarray(selection.alpha))
-        idx = np.argmin(np.abs(selection.alphas[:, None] - chosen[None, :]), axis=0)
-        mean = selection.mean[:, None] if selection.mean.ndim == 1 else selection.mean
-        score = -mean[idx, np.arange(idx.size)]
-        self.best_score_ = float(score[0]) if score.size == 1 else score
+        score = selection.score
+        self.best_score_ = None if score is None else -np.asarray(score, float)
+        if self.best_score_ is not None and self.best_score_.size == 1:
+            self.best_score_ = float(self.best_score_)
+        df = degrees_of_freedom(spectrum, np.atleast_1d(self.alpha_))
+        self.df_ = float(df[0]) if df.size == 1 else df
         self.spectrum_ = spectrum
         return self
 
-    def _grid(self, spectrum) -> np.ndarray:
+    def _grid(self, spectrum) -> tuple[np.ndarray, bool]:
+        """The grid and whether it is the default one (which cheap rules may refine)."""
         if self.alphas is None:
-            return default_alphas(spectrum)
+            return default_alphas(spectrum), True
         if isinstance(self.alphas, numbers.Integral):
-            return default_alphas(spectrum, int(self.alphas))
-        grid = check_alpha_grid(self.alphas)
-        if np.any(grid <= 0):
-            raise ValueError("alphas must be > 0 for cross-validation; got a value <= 0")
-        return grid
+            return default_alphas(spectrum, int(self.alphas)), True
+        return check_grid(spectrum, self.alphas), False
 
-    def _closed_form(self, X, Y, w, cv, y_was_1d):
+    def _by_rule(self, X, Y, w, name, y_was_1d):
+        rule = get_rule(name)
+        if self.scoring is not None and rule.name != "loo":
+            raise ValueError(f"scoring applies to 'loo' and k-fold, not to {rule.name!r}")
+        if self.rule == "1se" and not rule.has_se:
+            raise ValueError(f"rule='1se' needs standard errors; {rule.name!r} has none "
+                             "(use 'loo' or k-fold)")
+        if self.df is not None and rule.name != "df":
+            raise ValueError(f"df= applies to cv='df' only, not to cv={name!r}")
+        if rule.per_target_only and Y.shape[1] > 1 and not self.alpha_per_target:
+            raise ValueError(f"cv={name!r} chooses one alpha per target; set "
+                             "alpha_per_target=True for multi-target y")
         spectrum = build_spectrum(X, Y, w, self.fit_intercept)
-        grid = self._grid(spectrum)
-        if cv == "gcv":
-            if self.scoring is not None:
-                raise ValueError("scoring applies to 'loo' and k-fold, not to 'gcv'")
-            sel = gcv(spectrum, grid, per_target=self.alpha_per_target)
-        else:
+        if rule.needs_data:
             spectrum = spectrum.with_data(X, Y, w)
-            if self.scoring is None:
-                sel = loo(spectrum, grid, self.rule, per_target=self.alpha_per_target)
-            else:
-                sel = self._scored_loo(spectrum, X, Y, grid)
-            if self.store_cv_results:
-                r2 = loo_errors(spectrum, grid) ** 2  # (L, n, t)
-                self.cv_results_ = np.moveaxis(r2, 0, -1)[:, 0] if y_was_1d else \
-                    np.moveaxis(r2, 0, -1)
+        grid, is_default = self._grid(spectrum)
+        if self.scoring is not None:
+            sel = self._scored_loo(spectrum, X, Y, grid)
+        else:
+            options = {"df": self.df} if "df" in rule.options else {}
+            sel = select_by_name(rule.name, spectrum, None if is_default else grid,
+                                 rule=self.rule, per_target=self.alpha_per_target, **options)
+            if is_default and sel.alphas.size < grid.size and rule.name != "df":
+                pass  # closed-form rules keep their own one-point "grid"
+        if self.store_cv_results and rule.name == "loo":
+            r2 = loo_errors(spectrum, sel.alphas) ** 2  # (L, n, t)
+            self.cv_results_ = np.moveaxis(r2, 0, -1)[:, 0] if y_was_1d else \
+                np.moveaxis(r2, 0, -1)
         return sel, _without_data(spectrum)
+
+    def _scores(self, scorer, pred, X, Y) -> np.ndarray:
+        """Scores of predictions (L, n, t): (L,) pooled over targets, or (L, t) per target
+        (each target scored on its own, as scikit-learn's RidgeCV(alpha_per_target=True))."""
+        per_target = self.alpha_per_target and Y.shape[1] > 1
+        if not per_target:
+            y_eval = Y[:, 0] if Y.shape[1] == 1 else Y
+            return np.array([scorer(_Predictions(_match(p, y_eval)), X, y_eval) for p in pred])
+        out = np.empty((pred.shape[0], Y.shape[1]))
+        for j in range(Y.shape[1]):
+            for k in range(pred.shape[0]):
+                try:
+                    out[k, j] = scorer(_Predictions(pred[k][:, j]), X, Y[:, j])
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(
+                        f"scoring={self.scoring!r} cannot be evaluated on one target at a "
+                        f"time, which alpha_per_target=True needs ({exc})") from exc
+        return out
 
     def _scored_loo(self, spectrum, X, Y, grid) -> Selection:
         scorer = check_scoring(self, scoring=self.scoring)
         resid = loo_errors(spectrum, grid)  # y - yhat_{-i}
-        y_eval = Y[:, 0] if Y.shape[1] == 1 else Y
-        scores = np.array([
-            scorer(_Predictions(_match(Y - resid[k], y_eval)), X, y_eval)
-            for k in range(grid.size)
-        ])
-        return Selection.from_curve(grid, "loo", -scores, None, spectrum.df(grid), self.rule)
+        scores = self._scores(scorer, Y[None] - resid, X, Y)
+        sel = Selection.from_curve(grid, "loo", -scores, None, None, self.rule)
+        sel.df = degrees_of_freedom(spectrum, grid)
+        return sel
 
     def _kfold(self, X, Y, w, cv, groups, y_was_1d):
         splits = as_splits(cv, X, Y[:, 0] if y_was_1d else Y, groups)
@@ -232,70 +293,89 @@ class RidgeCV(LinearRegressorBase):
         else:
             parts = None
             spectrum = build_spectrum(X, Y, w, self.fit_intercept)
-        grid = self._grid(spectrum)
+        grid, is_default = self._grid(spectrum)
         if self.scoring is not None:
             sel = self._scored_kfold(X, Y, w, splits, grid)
+            sel.df = degrees_of_freedom(spectrum, grid)
         elif parts is not None:
             sel = kfold(parts, grid, self.rule, self.fit_intercept,
-                        per_target=self.alpha_per_target)
+                        per_target=self.alpha_per_target, refine=is_default)
         else:
             sel = kfold_from_arrays(X, Y, splits, grid, w, self.rule, self.fit_intercept,
-                                    per_target=self.alpha_per_target)
+                                    per_target=self.alpha_per_target, refine=is_default)
         if self.store_cv_results and "fold_mse" in sel.extra:
             self.cv_results_ = sel.extra["fold_mse"]
         return sel, _without_data(spectrum)
 
     def _scored_kfold(self, X, Y, w, splits, grid) -> Selection:
-        """Any scorer on held-out predictions: one decomposition per fold, all λ from it."""
+        """Any scorer on held-out predictions: one decomposition per fold, all λ from it;
+        mean and standard error of the fold scores, per target with alpha_per_target."""
         scorer = check_scoring(self, scoring=self.scoring)
-        scores = np.empty((len(splits), grid.size))
-        for k, (train, test) in enumerate(splits):
+        scores = []
+        for train, test in splits:
             spec = build_spectrum(X[train], Y[train], None if w is None else w[train],
                                   self.fit_intercept, alpha_min=float(grid.min()))
             pred = spec.predict(X[test], grid)  # (L, n_test, t)
-            y_eval = Y[test, 0] if Y.shape[1] == 1 else Y[test]
-            scores[k] = [scorer(_Predictions(_match(pred[j], y_eval)), X[test], y_eval)
-                         for j in range(grid.size)]
+            scores.append(self._scores(scorer, pred, X[test], Y[test]))
+        scores = np.array(scores)  # (K, L) or (K, L, t)
         mean = -scores.mean(axis=0)
         se = scores.std(axis=0, ddof=1) / np.sqrt(len(splits))
         return Selection.from_curve(grid, "kfold", mean, se, None, self.rule,
                                     extra={"fold_score": scores})
 
     # -------------------------------------------------------------- summary
-    def summary(self, print_it: bool = True) -> str:
+    def summary(self, print_it: bool = False) -> SummaryText | None:
         """λ by every rule on the whole data, in the manner of ``MASS::select`` and more.
 
-        Returns the text (and prints it unless ``print_it=False``).
+        Each line names the form it uses (MASS's or the original authors'); degrees of
+        freedom are counted without the intercept.
+
+        Returns
+        -------
+        SummaryText or None
+            The text, a ``str`` whose ``repr`` is the text itself: at the REPL
+            ``model.summary()`` shows it once. ``print_it=True`` prints it and returns
+            None instead.
         """
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
         spec = self.spectrum_
         grid = self.alphas_
-        lines = [f"RidgeCV: {self.selection_.criterion} with rule {self.selection_.rule!r} "
-                 f"chose alpha = {_fmt(self.alpha_)}"]
         sel = self.selection_
+        form = f" ({sel.extra['form']} form)" if "form" in sel.extra else ""
+        lines = [f"RidgeCV: {sel.criterion}{form} with rule {sel.rule!r} chose alpha = "
+                 f"{_fmt(self.alpha_)} (df = {_fmt(self.df_)})"]
         if sel.alpha_min is not None:
-            lines.append(f"  alpha_min = {_fmt(sel.alpha_min)}")
+            lines.append(f"  alpha_min = {_fmt(sel.alpha_min)}"
+                         + (" (refined off the grid)" if sel.refined else ""))
         if sel.alpha_1se is not None:
             lines.append(f"  alpha_1se = {_fmt(sel.alpha_1se)}")
+        lines.append(f"  {DF_CONVENTION}")
+        lines.append("")
         rules = {
-            "modified HKB estimator (MASS)": lambda: hkb(spec).alpha,
-            "modified L-W estimator (MASS)": lambda: lawless_wang(spec).alpha,
-            "smallest value of GCV at": lambda: gcv(spec, grid, warn_edge=False).alpha,
+            "modified HKB estimator (MASS form, (p-2) s^2/|b|^2)":
+                lambda: hkb(spec, form="mass").alpha,
+            "modified L-W estimator (MASS form, (p-2) s^2 n/|Xb|^2)":
+                lambda: lawless_wang(spec, form="mass").alpha,
+            "smallest value of GCV (MASS form, RSS/(n - sum f)^2) at":
+                lambda: gcv(spec, warn_edge=False, form="mass").alpha,
+            "smallest value of GCV (Golub-Heath-Wahba form, n RSS/(n - tr H)^2) at":
+                lambda: gcv(spec, warn_edge=False, form="ghw").alpha,
             "L-curve corner at": lambda: lcurve(spec, grid, warn_edge=False).alpha,
             "discrepancy principle (s^2 of LS) at": lambda: discrepancy(spec).alpha,
-            "maximum evidence (empirical Bayes) at": lambda: evidence(spec, grid).alpha,
-            "df = 5 at": lambda: target_df(spec, 5.0).alpha,
+            "maximum evidence (empirical Bayes) at": lambda: evidence(spec).alpha,
+            "df = 5 (intercept not counted) at": lambda: target_df(spec, 5.0).alpha,
         }
         for label, fn in rules.items():
             try:
                 lines.append(f"{label} {_fmt(fn())}")
             except ValueError as exc:
                 lines.append(f"{label} undefined ({exc})")
-        text = "\n".join(lines)
+        text = SummaryText("\n".join(lines))
         if print_it:
             print(text)
+            return None
         return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ridgekit.select._roots import solve_increasing
-from ridgekit.select._selection import Selection
+from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.estimators import ls_variance
 from ridgekit.spectrum import as_grid
 
@@ -54,5 +54,6 @@ def discrepancy(spectrum, alphas=None, sigma2=None, tau: float = 1.0) -> Selecti
     curve = np.abs(spectrum.rss(grid) / target - 1.0)
     squeeze = curve.shape[1] == 1
     return Selection(grid, "discrepancy", curve[:, 0] if squeeze else curve, None,
-                     spectrum.df(grid), "discrepancy", chosen[0] if squeeze else chosen,
+                     degrees_of_freedom(spectrum, grid), "discrepancy",
+                     chosen[0] if squeeze else chosen,
                      extra={"sigma2": sigma2, "tau": tau})

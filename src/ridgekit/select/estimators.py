@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ridgekit.select._selection import Selection
+from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.grid import alpha_for_df
 
 __all__ = ["hkb", "lawless_wang", "target_df", "ls_variance"]
@@ -49,9 +49,11 @@ def _form_factor(p: int, form: str) -> float:
     raise ValueError(f"unknown form {form!r}; choose 'mass' or 'original'")
 
 
-def _closed(spectrum, name, value) -> Selection:
+def _closed(spectrum, name, value, form) -> Selection:
     value = value[0] if value.size == 1 else value
-    return Selection(np.atleast_1d(value), name, None, None, None, name, value)
+    grid = np.atleast_1d(value)
+    return Selection(grid, name, None, None, degrees_of_freedom(spectrum, grid), name, value,
+                     extra={"form": form})
 
 
 def hkb(spectrum, form: str = "mass") -> Selection:
@@ -59,7 +61,7 @@ def hkb(spectrum, form: str = "mass") -> Selection:
     p = spectrum.n_features
     s2 = ls_variance(spectrum)
     beta_sq = spectrum.coef_norm([0.0])[0] ** 2
-    return _closed(spectrum, "hkb", _form_factor(p, form) * s2 / beta_sq)
+    return _closed(spectrum, "hkb", _form_factor(p, form) * s2 / beta_sq, form)
 
 
 def lawless_wang(spectrum, form: str = "mass") -> Selection:
@@ -68,7 +70,8 @@ def lawless_wang(spectrum, form: str = "mass") -> Selection:
     s2 = ls_variance(spectrum)
     fit_sq = np.einsum("rt,rt->t", spectrum.uty, spectrum.uty)  # ||X beta_ls||^2
     scale = spectrum.n_samples if form == "mass" else 1.0
-    return _closed(spectrum, "lawless_wang", _form_factor(p, form) * s2 * scale / fit_sq)
+    return _closed(spectrum, "lawless_wang", _form_factor(p, form) * s2 * scale / fit_sq,
+                   form)
 
 
 def target_df(spectrum, df: float) -> Selection:

@@ -28,7 +28,7 @@ import numpy as np
 
 from ridgekit._validation import check_alpha, check_alpha_grid
 from ridgekit.select._roots import bisect_decreasing
-from ridgekit.select._selection import Selection
+from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.spectrum import Spectrum, as_grid
 
 __all__ = ["EvidenceFit", "evidence", "fit_evidence", "log_evidence"]
@@ -183,19 +183,21 @@ def _maximize_in_log_alpha(spectrum, slope, objective, n_grid):
     return lam, ~has_root
 
 
-def evidence(spectrum, alphas, warn_edge: bool = False) -> Selection:
+def evidence(spectrum, alphas=None, warn_edge: bool = False) -> Selection:
     """Choose λ (and σ²) by maximizing the evidence, continuously in log λ.
 
     The grid gives the curve (``mean`` = −log evidence, profiled over σ²); the chosen λ is
     :func:`fit_evidence`'s continuous optimum. ``extra`` holds ``sigma2`` and
-    ``on_boundary`` (no interior maximum).
+    ``on_boundary`` (no interior maximum). ``alphas=None``: the default grid.
     """
-    alphas = as_grid(alphas)
+    from ridgekit.select.grid import default_alphas
+
+    alphas = default_alphas(spectrum) if alphas is None else as_grid(alphas)
     curve = -log_evidence(spectrum, alphas)
     fit = fit_evidence(spectrum)
     squeeze = spectrum.n_targets == 1
     sel = Selection.from_curve(alphas, "evidence", curve[:, 0] if squeeze else curve, None,
-                               spectrum.df(alphas), "min", warn_edge,
+                               degrees_of_freedom(spectrum, alphas), "min", warn_edge,
                                extra={"sigma2": fit.sigma2[0] if squeeze else fit.sigma2,
                                       "on_boundary": fit.on_boundary})
     sel.alpha = float(fit.alpha[0]) if squeeze else fit.alpha

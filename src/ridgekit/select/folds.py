@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -11,7 +12,7 @@ __all__ = ["fold_partitions", "as_splits"]
 
 def as_splits(cv, X, y=None, groups=None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index pairs from an int, a fold-id vector, a list of (train, test)
-    pairs, or a scikit-learn splitter."""
+    pairs, a generator of them (``KFold(4).split(X)``), or a scikit-learn splitter."""
     n = X.shape[0]
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         if cv < 2:
@@ -34,8 +35,25 @@ def as_splits(cv, X, y=None, groups=None) -> list[tuple[np.ndarray, np.ndarray]]
         splits = [(np.flatnonzero(ids != k), np.flatnonzero(ids == k)) for k in labels]
     elif hasattr(cv, "split"):
         splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y, groups)]
+    elif isinstance(cv, Iterable) and not isinstance(cv, str | bytes | dict):
+        # a generator or other iterable of (train, test) pairs, e.g. KFold(4).split(X);
+        # read once, so a generator can be used
+        splits = []
+        for k, pair in enumerate(cv):
+            if not (isinstance(pair, tuple | list) and len(pair) == 2):
+                raise TypeError(f"cv yielded {type(pair).__name__} at position {k}; an "
+                                "iterable cv must yield (train, test) index pairs")
+            splits.append((np.asarray(pair[0]), np.asarray(pair[1])))
     else:
-        raise TypeError(f"cv must be an int, a fold-id array or a splitter; got {cv!r}")
+        raise TypeError("cv must be an int, a fold-id array, a splitter or an iterable of "
+                        f"(train, test) pairs; got {cv!r}")
+    for k, (train, test) in enumerate(splits):
+        for part, name in ((train, "train"), (test, "test")):
+            if part.dtype == bool:
+                raise TypeError(f"fold {k}: {name} is a boolean mask; give integer indices")
+            if part.size and (part.dtype.kind not in "iu" or part.min() < -n
+                              or part.max() >= n):
+                raise ValueError(f"fold {k}: {name} indices must be integers in [0, {n})")
     for k, (train, test) in enumerate(splits):
         if test.size == 0:
             raise ValueError(f"fold {k} has no samples")

@@ -20,13 +20,58 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgekit.moments import FoldMoments, Moments
-from ridgekit.select._selection import Selection
+from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.folds import fold_partitions
-from ridgekit.select.grid import default_alphas
+from ridgekit.select.grid import check_grid, default_alphas, search_limits
 from ridgekit.spectrum import Spectrum, from_moments
 
-__all__ = ["KFoldFit", "fold_errors", "kfold", "kfold_fit", "kfold_from_arrays",
+__all__ = ["FoldCurve", "KFoldFit", "fold_errors", "kfold", "kfold_fit", "kfold_from_arrays",
            "summarize_folds"]
+
+
+class FoldCurve:
+    """Held-out error of one (training, held-out) pair of moments at any λ, from one
+    decomposition of the training moments (computed once; each λ then costs one
+    (rank × r) @ (r × t) product).
+
+    Parameters
+    ----------
+    train, held : Moments
+    fit_intercept : bool
+    """
+
+    def __init__(self, train, held, fit_intercept: bool = True):
+        spec = from_moments(train, fit_intercept)
+        if not fit_intercept:
+            held = held.uncentered()
+        self.spectrum, self.held = spec, held
+        V = spec.V
+        # C_k = R^T R with R of rank <= n_k - 1: the quadratic term is ||R V c||^2
+        ev, Q = np.linalg.eigh(held.cxx)
+        keep = ev > ev[-1] * ev.size * np.finfo(float).eps if ev.size and ev[-1] > 0 \
+            else np.zeros(ev.size, bool)
+        self._RV = (Q[:, keep] * np.sqrt(ev[keep])).T @ V
+        self._B = V.T @ held.cxy
+        self._g = V.T @ (held.mean_x - spec.mean_x)
+        self._dy = held.mean_y - spec.mean_y
+        self._scaled = spec.d[:, None] * spec.uty  # c(λ) = scaled / (μ + λ)
+
+    def mse(self, alphas) -> np.ndarray:
+        """Weighted mean squared held-out error, shape (L, t); ``alphas`` (L,) or (L, t)."""
+        spec, held = self.spectrum, self.held
+        grid = np.asarray(alphas, dtype=float)
+        grid = np.broadcast_to(grid[:, None] if grid.ndim == 1 else grid,
+                               (grid.shape[0], spec.n_targets))
+        sse = np.empty(grid.shape)
+        for i, lam in enumerate(grid):  # one GEMM per λ; no (L, r, t) temporaries
+            with np.errstate(divide="ignore", invalid="ignore"):
+                c = self._scaled / (spec.mu[:, None] + lam[None, :])
+            rvc = self._RV @ c
+            quad = np.einsum("kt,kt->t", rvc, rvc)
+            cross = np.einsum("rt,rt->t", c, self._B)
+            shift = self._dy - self._g @ c
+            sse[i] = held.cyy - 2.0 * cross + quad + held.weight * shift**2
+        return sse / held.weight
 
 
 def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +79,8 @@ def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, 
 
     Parameters
     ----------
-    pairs : iterable of (Moments, Moments)
-        Training and held-out moments of each fold.
+    pairs : iterable of (Moments, Moments) or of FoldCurve
+        Training and held-out moments of each fold (or their precomputed curves).
     alphas : ndarray of shape (L,) or (L, t)
         The grid (the same for every target, or one column per target).
     fit_intercept : bool
@@ -47,36 +92,9 @@ def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, 
     weights : ndarray of shape (K,)
         Sum of sample weights of each held-out fold.
     """
-    mses, weights = [], []
-    for train, held in pairs:
-        spec = from_moments(train, fit_intercept)
-        if not fit_intercept:
-            held = held.uncentered()
-        grid = np.asarray(alphas, dtype=float)
-        grid = np.broadcast_to(grid[:, None] if grid.ndim == 1 else grid,
-                               (grid.shape[0], spec.n_targets))
-        V = spec.V
-        # C_k = R^T R with R of rank <= n_k - 1: the quadratic term is ||R V c||^2, one
-        # (rank x r) @ (r x t) product per λ instead of (r x r) @ (r x t)
-        ev, Q = np.linalg.eigh(held.cxx)
-        keep = ev > ev[-1] * ev.size * np.finfo(float).eps if ev.size and ev[-1] > 0 \
-            else np.zeros(ev.size, bool)
-        RV = (Q[:, keep] * np.sqrt(ev[keep])).T @ V
-        B = V.T @ held.cxy
-        g = V.T @ (held.mean_x - spec.mean_x)
-        dy = held.mean_y - spec.mean_y
-        scaled = spec.d[:, None] * spec.uty  # c(λ) = scaled / (μ + λ)
-        sse = np.empty(grid.shape)
-        for i, lam in enumerate(grid):  # one GEMM per λ; no (L, r, t) temporaries
-            c = scaled / (spec.mu[:, None] + lam[None, :])
-            rvc = RV @ c
-            quad = np.einsum("kt,kt->t", rvc, rvc)
-            cross = np.einsum("rt,rt->t", c, B)
-            shift = dy - g @ c
-            sse[i] = held.cyy - 2.0 * cross + quad + held.weight * shift**2
-        mses.append(sse / held.weight)
-        weights.append(held.weight)
-    return np.array(mses), np.array(weights)
+    curves = [p if isinstance(p, FoldCurve) else FoldCurve(*p, fit_intercept) for p in pairs]
+    return (np.array([c.mse(alphas) for c in curves]),
+            np.array([c.held.weight for c in curves]))
 
 
 def summarize_folds(mse: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,61 +109,99 @@ def summarize_folds(mse: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
     return mean, np.sqrt(var / (mse.shape[0] - 1))
 
 
-def kfold(folds, alphas, rule: str = "min", fit_intercept: bool = True,
-          warn_edge: bool = True, per_target: bool = True) -> Selection:
+def kfold(folds, alphas=None, rule: str = "min", fit_intercept: bool = True,
+          warn_edge: bool = True, per_target: bool = True,
+          refine: bool | None = None) -> Selection:
     """Choose λ by exact k-fold cross-validation from per-fold moments.
 
     Parameters
     ----------
     folds : FoldMoments or list of FoldMoments
         One partition of the rows, or several (repeated k-fold: all folds are pooled).
-    alphas : ndarray of shape (L,)
+    alphas : ndarray of shape (L,) or None
+        None: :func:`default_alphas` of the whole data, extended where the minimum sits on
+        an end and (``rule="min"``) the minimum refined continuously: each λ costs one
+        small product per fold.
     rule : {"min", "1se"}
     fit_intercept : bool
     per_target : bool
         False averages the fold errors over targets: one curve, one λ for all targets.
+    refine : bool, optional
+        Extend/refine a given grid too (default: only the default grid).
     """
     parts = [folds] if isinstance(folds, FoldMoments) else list(folds)
     pairs = [(train, held) for fm in parts for held, train in zip(fm.folds, fm.training(),
                                                                   strict=True)]
-    return _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target)
-
-
-def _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target=True) -> Selection:
-    alphas = np.asarray(alphas, dtype=float)
-    mse, weights = fold_errors(pairs, alphas, fit_intercept)
-    if not per_target:
-        mse = mse.mean(axis=2, keepdims=True)
-    mean, se = summarize_folds(mse, weights)
-    squeeze = mean.shape[1] == 1
-    sel = Selection.from_curve(alphas, "kfold", mean[:, 0] if squeeze else mean,
-                               se[:, 0] if squeeze else se, None, rule, warn_edge,
-                               extra={"fold_mse": mse[..., 0] if squeeze else mse,
-                                      "fold_weight": weights})
+    total = from_moments(parts[0].total(), fit_intercept)
+    if alphas is None:
+        alphas, refine = default_alphas(total), True if refine is None else refine
+    else:
+        alphas = check_grid(total, alphas)
+    sel = _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target,
+                  total if refine else None)
+    sel.df = degrees_of_freedom(total, sel.alphas)
     return sel
 
 
-def kfold_from_arrays(X, Y, splits, alphas, sample_weight=None, rule: str = "min",
+def _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target=True,
+            refine_on=None) -> Selection:
+    """k-fold selection over (train, held) pairs; ``refine_on``: the whole-data spectrum
+    whose limits bound the extension of the grid (None: the grid as given)."""
+    alphas = np.asarray(alphas, dtype=float)
+    curves = [FoldCurve(train, held, fit_intercept) for train, held in pairs]
+    weights = np.array([c.held.weight for c in curves])
+
+    def curve(grid):
+        mse = np.array([c.mse(grid) for c in curves])
+        if not per_target:
+            mse = mse.mean(axis=2, keepdims=True)
+        mean, se = summarize_folds(mse, weights)
+        squeeze = mean.shape[1] == 1
+        return (mean[:, 0], se[:, 0]) if squeeze else (mean, se)
+
+    mean, se = curve(alphas)
+    sel = Selection.from_curve(alphas, "kfold", mean, se, None, rule, warn_edge,
+                               curve=None if refine_on is None else curve,
+                               limits=None if refine_on is None else search_limits(refine_on))
+    # fold errors on the grid finally used (the extension adds points at the ends)
+    mse = np.array([c.mse(sel.alphas) for c in curves])
+    if not per_target:
+        mse = mse.mean(axis=2, keepdims=True)
+    squeeze = mse.shape[2] == 1
+    sel.extra.update({"fold_mse": mse[..., 0] if squeeze else mse, "fold_weight": weights})
+    return sel
+
+
+def kfold_from_arrays(X, Y, splits, alphas=None, sample_weight=None, rule: str = "min",
                       fit_intercept: bool = True, warn_edge: bool = True,
-                      per_target: bool = True) -> Selection:
+                      per_target: bool = True, refine: bool | None = None) -> Selection:
     """k-fold from in-memory arrays and (train, test) index pairs.
 
     When the test sets partition the rows (KFold, GroupKFold, RepeatedKFold, fold ids)
     the moments of each fold are accumulated in one pass and training moments are merges;
     otherwise (e.g. ShuffleSplit) each split's moments are accumulated on their own.
+    ``alphas`` and ``refine`` as in :func:`kfold`.
     """
     Y = Y[:, None] if Y.ndim == 1 else Y
     partitions = fold_partitions(splits, X.shape[0])
     if partitions is not None:
         parts = [FoldMoments.from_arrays(X, Y, ids, sample_weight) for ids in partitions]
-        return kfold(parts, alphas, rule, fit_intercept, warn_edge, per_target)
+        return kfold(parts, alphas, rule, fit_intercept, warn_edge, per_target, refine)
 
     def rows(idx):
         return Moments.from_arrays(X[idx], Y[idx],
                                    None if sample_weight is None else sample_weight[idx])
 
+    total = from_moments(Moments.from_arrays(X, Y, sample_weight), fit_intercept)
+    if alphas is None:
+        alphas, refine = default_alphas(total), True if refine is None else refine
+    else:
+        alphas = check_grid(total, alphas)
     pairs = [(rows(train), rows(test)) for train, test in splits]
-    return _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target)
+    sel = _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target,
+                  total if refine else None)
+    sel.df = degrees_of_freedom(total, sel.alphas)
+    return sel
 
 
 @dataclass
@@ -172,8 +228,9 @@ def kfold_fit(folds: FoldMoments, alphas=None, rule: str = "min", fit_intercept:
     ----------
     folds : FoldMoments
     alphas : None, int or ndarray
-        None: 100 values from the spectrum spanning df from about the rank to 0.5; an int:
-        that many; an array: as given (values > 0).
+        None: 100 values from the spectrum spanning df from nearly the rank to 0.5,
+        extended and refined as in :func:`kfold`; an int: that many; an array: as given
+        (values >= 0, 0 only for a full-rank design).
     rule : {"min", "1se"}
     fit_intercept : bool
     per_target : bool
@@ -189,14 +246,12 @@ def kfold_fit(folds: FoldMoments, alphas=None, rule: str = "min", fit_intercept:
     if total.n_samples < 2:
         raise ValueError("need at least 2 samples")
     spectrum = from_moments(total, fit_intercept)
-    if alphas is None or isinstance(alphas, int | np.integer):
+    refine = alphas is None or isinstance(alphas, int | np.integer)
+    if refine:
         grid = default_alphas(spectrum, 100 if alphas is None else int(alphas))
     else:
-        grid = np.asarray(alphas, dtype=float)
-        if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) or \
-                np.any(grid <= 0):
-            raise ValueError("alphas must be a non-empty 1-D array of finite values > 0")
-    sel = kfold(folds, grid, rule, fit_intercept, per_target=per_target)
+        grid = check_grid(spectrum, alphas)
+    sel = kfold(folds, grid, rule, fit_intercept, per_target=per_target, refine=refine)
     t = total.n_targets
     alpha = np.broadcast_to(np.asarray(sel.alpha, float), (t,))
     coef = spectrum.coef(alpha)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from ridgekit.select._selection import Selection
+from ridgekit.select._selection import Selection, degrees_of_freedom
+from ridgekit.select.grid import check_grid, default_alphas
 from ridgekit.spectrum import as_grid
 
 __all__ = ["lcurve", "lcurve_points"]
@@ -48,13 +49,13 @@ def lcurve_points(spectrum, alphas) -> dict[str, np.ndarray]:
     return {"log_rss": np.log(rho), "log_norm": 0.5 * np.log(eta), "curvature": kappa}
 
 
-def lcurve(spectrum, alphas, warn_edge: bool = True) -> Selection:
+def lcurve(spectrum, alphas=None, warn_edge: bool = True) -> Selection:
     """Choose λ at the L-curve corner (maximum curvature), refined off the grid.
 
     ``extra`` holds ``log_rss``, ``log_norm``, ``curvature`` over the grid and
-    ``corner_index`` (the best grid point).
+    ``corner_index`` (the best grid point). ``alphas=None``: :func:`default_alphas`.
     """
-    alphas = as_grid(alphas)
+    alphas = default_alphas(spectrum) if alphas is None else check_grid(spectrum, alphas)
     pts = lcurve_points(spectrum, alphas)
     kappa = pts["curvature"]
     best = np.argmax(kappa, axis=0)
@@ -74,7 +75,7 @@ def lcurve(spectrum, alphas, warn_edge: bool = True) -> Selection:
             chosen[j] = alphas[best[j]]
     squeeze = kappa.shape[1] == 1
     sel = Selection.from_curve(alphas, "lcurve", -kappa[:, 0] if squeeze else -kappa,
-                               None, spectrum.df(alphas), "min", warn_edge,
+                               None, degrees_of_freedom(spectrum, alphas), "min", warn_edge,
                                extra={**{k: (v[:, 0] if squeeze else v) for k, v in pts.items()},
                                       "corner_index": best[0] if squeeze else best})
     sel.alpha = chosen[0] if squeeze else chosen

@@ -81,17 +81,26 @@ class Tridiagonal:
 
     def extreme_eigenvalues(self) -> np.ndarray:
         """The smallest and the largest eigenvalue of T by bisection (``stebz``), O(m)
-        each; shape (2,), or (0,) for an empty T."""
+        each; shape (2,), or (0,) for an empty T.
+
+        Bisection by index can fail inside a cluster of (nearly) equal eigenvalues —
+        ``stebz`` then reports info = 2 or 3, or returns the whole tie — as happens
+        whenever the data leave several directions undetermined (p > n). A tie is read
+        off the returned values; on failure all eigenvalues come from ``sterf`` (O(m²),
+        exact to the same accuracy).
+        """
         if self.size <= 1:
             return np.repeat(self.diagonal, 2)
         out = []
         for index in (1, self.size):
-            _, w, _, _, info = lapack.dstebz(
+            m, w, _, _, info = lapack.dstebz(
                 self.diagonal, self.offdiagonal, 3, 0.0, 0.0, index, index, 0.0, "E"
             )
-            if info != 0:  # pragma: no cover - bisection failed to converge
-                raise RuntimeError(f"dstebz failed (info={info})")
-            out.append(w[0])
+            if info != 0 or m < 1:
+                values = self.eigenvalues
+                return np.array([values[0], values[-1]])
+            found = w[:m]
+            out.append(found.min() if index == 1 else found.max())
         return np.array(out)
 
     @cached_property

@@ -650,7 +650,8 @@ class _PencilBasis:
 
 
 def _pencil(Xt, Q_A, Yc, pen: _Penalty, alpha_min: float, gate: bool, correction):
-    r"""Build :class:`_Pencil`, or None when ``gate`` and the estimated relative error
+    r"""Build :class:`_Pencil`, or None when B is not positive definite to working
+    precision, or when ``gate`` and the estimated relative error
     :math:`\epsilon\,\kappa(B)\max(1, s/\lambda_{min})` exceeds 1/GRAM_CONDITION_LIMIT.
 
     The whole reduction runs on scipy's BLAS (``syrk``, ``potrf``, ``sygst``, ``sytrd``)
@@ -669,13 +670,8 @@ def _pencil(Xt, Q_A, Yc, pen: _Penalty, alpha_min: float, gate: bool, correction
     P *= s
     B = G + P
     chol, info = lapack.dpotrf(B, lower=1, clean=1)
-    if info != 0:
-        if gate:
-            return None
-        raise ValueError(
-            "solver='gsvd': the pencil X^T X + s Γ^T Γ is not positive definite to working "
-            "precision; use solver='precise' (standard form)"
-        )
+    if info != 0:  # not positive definite to working precision: the caller falls back
+        return None
     if gate:
         lower_abs = np.abs(np.tril(B))  # ‖B‖₁ from the lower triangle
         norm_1 = (lower_abs.sum(axis=0) + lower_abs.sum(axis=1) - np.diag(lower_abs)).max()
@@ -784,6 +780,9 @@ def tikhonov_spectrum(
                 d=None, uty=None, rss0=None, basis=None, pencil=pencil,
                 representation="gsvd", method="gsvd", **common,
             )
+        # the pencil is not positive definite to working precision (e.g. the unpenalized
+        # directions already explain the data): the standard form is exact there
+        solver = "auto"
     Xbar = pen.rows_times_right_inverse(Xt)
     if pen.null.shape[1]:
         Xbar = Xbar - Q_A @ (Q_A.T @ Xbar)

@@ -28,6 +28,12 @@ _LAZY = {
     "Spectrum": "ridgekit.spectrum",
 }
 
+#: subpackages reachable as attributes (``ridgekit.select``), imported on first access
+_SUBMODULES = frozenset({
+    "analysis", "conventions", "datasets", "decompose", "io", "linear_model", "moments",
+    "plot", "report", "scale", "select", "sparse", "spectrum", "tikhonov",
+})
+
 __all__ = sorted(_LAZY)
 
 
@@ -36,8 +42,10 @@ def __getattr__(name: str):
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return import_module(f"ridgekit.{name}")  # the import binds it in globals()
     raise AttributeError(f"module 'ridgekit' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)

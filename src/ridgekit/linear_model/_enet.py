@@ -360,8 +360,11 @@ def lasso_path(X, y, **kwargs) -> ENetPath:
 
 def check_grid(alphas) -> np.ndarray:
     """A user grid: finite, > 0, sorted decreasing (the order warm starts need)."""
-    grid = check_alpha_grid(alphas)
-    if np.any(grid <= 0):
-        raise ValueError(f"alphas must be > 0 for a path; got min {grid.min()!r}")
+    with np.errstate(invalid="ignore"):
+        nonpositive = np.any(np.asarray(alphas, dtype=object) <= 0) \
+            if np.ndim(alphas) <= 1 else False
+    grid = check_alpha_grid(alphas) if not nonpositive else None
+    if nonpositive:
+        raise ValueError(f"alphas must be > 0 for a path; got {alphas!r}")
     return np.sort(grid)[::-1].copy()
 

@@ -27,7 +27,20 @@ name              what the number means                                    :math
                   RMSprop...): an L2 gradient term, *not* decoupled decay
 ``"keras_l2"``    ``keras.regularizers.L2(l2)``: adds :math:`l_2\sum W^2`  :math:`2\,l_2`
                   to the mean loss (no :math:`\tfrac12`)
+``"ridge"``       scikit-learn's ``alpha`` on the *summed* loss:            :math:`2\alpha/n`
+                  :math:`\sum_i \ell_i + \alpha\sum\|W\|_F^2` (needs ``n``);
+                  ``Ridge(alpha)`` when :math:`\ell_i=(y_i-\hat y_i)^2`
+``"optax_l2"``    ``optax.add_decayed_weights(wd)`` placed *before* a       :math:`wd`
+                  preconditioner (``scale_by_adam``) or as the first
+                  transform of an SGD chain: an L2 gradient term
 ================  =======================================================  ===================
+
+The ``"penalty"`` convention with ``n`` is the textbook (λ/2m)·Σ‖W‖²_F added to the
+mean loss over m samples. Multiplying the whole objective by n shows what every coupled
+setting means as a penalty on the summed loss: :math:`\sum_i\ell_i +
+\tfrac{n\kappa}{2}\sum\|W\|_F^2`, i.e. ridge :math:`\alpha = n\kappa/2` (so
+Keras ``l2 = α/n`` and torch ``weight_decay = 2α/n``). For a Keras/torch MSE over k
+outputs the mean also runs over the outputs: use ``n·k`` for ``n``.
 
 **Decoupled family.** The weights are shrunk directly, outside the gradient. The
 canonical quantity is the lr-coupled rate :math:`\omega`: at a step taken with
@@ -54,8 +67,8 @@ name                     what the number means                             :math
 
 (ridgekit's decoupled optimizers with coupling ``"lr"`` use the ``"torch_adamw"``
 convention.) Caveat for optax: ``add_decayed_weights`` placed *before*
-``scale_by_adam`` is an L2 term (coupled family, :math:`\kappa = wd`), not
-decoupled decay.
+``scale_by_adam`` is an L2 term (``"optax_l2"``, coupled family,
+:math:`\kappa = wd`), not decoupled decay.
 
 **Between the families** there is an exact identity only for plain SGD without
 momentum, where :math:`W - \eta(g + \kappa W) = W(1-\eta\kappa) - \eta g`, so
@@ -89,19 +102,31 @@ __all__ = [
     "DECOUPLED",
     "convert",
     "ema_timescale",
+    "equivalents",
     "keras_l2_to_penalty",
+    "keras_l2_to_ridge",
     "normalized_weight_decay",
     "normalized_weight_decay_from",
     "paper_to_torch_adamw",
     "penalty_to_keras_l2",
     "penalty_to_torch_weight_decay",
+    "ridge_to_keras_l2",
+    "ridge_to_torch_weight_decay",
     "torch_adamw_to_paper",
     "torch_weight_decay_to_penalty",
+    "torch_weight_decay_to_ridge",
     "weight_decay_for_timescale",
 ]
 
 #: Conventions whose value enters the gradient (an L2 penalty).
-COUPLED: tuple[str, ...] = ("penalty", "torch_sgd", "torch_adam", "keras_l2")
+COUPLED: tuple[str, ...] = (
+    "penalty",
+    "torch_sgd",
+    "torch_adam",
+    "keras_l2",
+    "ridge",
+    "optax_l2",
+)
 #: Conventions whose value shrinks the weights directly (decoupled weight decay).
 DECOUPLED: tuple[str, ...] = (
     "torch_adamw",
@@ -206,6 +231,46 @@ def keras_l2_to_penalty(l2: float, n: float | None = None) -> float:
     return 2.0 * _m(n) * _nonneg(l2, "l2")
 
 
+def _n_ridge(n: float | None) -> float:
+    return _positive(n, "n", "the 'ridge' convention (the number of samples)")
+
+
+def ridge_to_keras_l2(alpha: float, n: float) -> float:
+    r"""Ridge α on the summed loss → ``keras.regularizers.L2(l2)``.
+
+    Keras minimizes :math:`\frac1n\sum_i\ell_i + l_2\sum W^2`; multiplied by
+    :math:`n` this is :math:`\sum_i\ell_i + n\,l_2\sum W^2`, hence
+
+    .. math:: l_2 = \frac{\alpha}{n}.
+
+    With Keras' ``"mse"`` loss (:math:`\ell_i = (y_i-\hat y_i)^2`, no ½) on one
+    output this is scikit-learn's ``Ridge(alpha)`` exactly (the bias is not
+    regularized, like Ridge's intercept). For k outputs pass ``n = n_samples · k``.
+    """
+    return _nonneg(alpha, "alpha") / _n_ridge(n)
+
+
+def keras_l2_to_ridge(l2: float, n: float) -> float:
+    r"""``keras.regularizers.L2(l2)`` → ridge α on the summed loss: :math:`\alpha = n\,l_2`."""
+    return _nonneg(l2, "l2") * _n_ridge(n)
+
+
+def ridge_to_torch_weight_decay(alpha: float, n: float) -> float:
+    r"""Ridge α on the summed loss → ``weight_decay`` of ``torch.optim.SGD``/``Adam``.
+
+    The gradient of :math:`\frac1n(\sum_i\ell_i + \alpha\|W\|^2)` carries
+    :math:`\frac{2\alpha}{n}W`, so
+
+    .. math:: wd = \frac{2\alpha}{n}.
+    """
+    return 2.0 * _nonneg(alpha, "alpha") / _n_ridge(n)
+
+
+def torch_weight_decay_to_ridge(weight_decay: float, n: float) -> float:
+    r"""torch ``weight_decay`` (L2 form) → ridge α: :math:`\alpha = n\,wd/2`."""
+    return 0.5 * _nonneg(weight_decay, "weight_decay") * _n_ridge(n)
+
+
 def paper_to_torch_adamw(lam_paper: float, lr0: float) -> float:
     r"""AdamW paper's λ → ``torch.optim.AdamW(weight_decay=...)``.
 
@@ -234,10 +299,12 @@ def _to_canonical(value: float, name: str, n, lr0, lr) -> float:
     v = _nonneg(value, "value")
     if name == "penalty":
         return v / _m(n)
-    if name in ("torch_sgd", "torch_adam"):
+    if name in ("torch_sgd", "torch_adam", "optax_l2"):
         return v
     if name == "keras_l2":
         return 2.0 * v
+    if name == "ridge":
+        return 2.0 * v / _n_ridge(n)
     if name in ("torch_adamw", "keras_weight_decay", "optax"):
         return v
     if name == "adamw_paper":
@@ -250,10 +317,12 @@ def _to_canonical(value: float, name: str, n, lr0, lr) -> float:
 def _from_canonical(c: float, name: str, n, lr0, lr) -> float:
     if name == "penalty":
         return c * _m(n)
-    if name in ("torch_sgd", "torch_adam"):
+    if name in ("torch_sgd", "torch_adam", "optax_l2"):
         return c
     if name == "keras_l2":
         return c / 2.0
+    if name == "ridge":
+        return 0.5 * c * _n_ridge(n)
     if name in ("torch_adamw", "keras_weight_decay", "optax"):
         return c
     if name == "adamw_paper":
@@ -283,8 +352,10 @@ def convert(
     convention                    canonical value
     ============================  ====================================================
     penalty (λ, m)                :math:`\kappa = \lambda/m`
-    torch_sgd, torch_adam (wd)    :math:`\kappa = wd`
+    torch_sgd, torch_adam,        :math:`\kappa = wd`
+    optax_l2 (wd)
     keras_l2 (l2)                 :math:`\kappa = 2\,l_2`
+    ridge (α on the summed loss)  :math:`\kappa = 2\alpha/n`
     torch_adamw, keras_weight_    :math:`\omega = wd`
     decay, optax (wd)
     adamw_paper (λ_p, η_0)        :math:`\omega = \lambda_p/\eta_0`
@@ -298,7 +369,8 @@ def convert(
     source, target : str
         Convention names; see :data:`CONVENTIONS`.
     n : float, optional
-        The normalizer :math:`m` of the ``"penalty"`` convention (default 1).
+        The normalizer :math:`m` of the ``"penalty"`` convention (default 1); the
+        number of samples for ``"ridge"`` (required there).
     lr0 : float, optional
         Base learning rate :math:`\eta_0`, required by ``"adamw_paper"``.
     lr : float, optional
@@ -336,6 +408,39 @@ def convert(
             "without momentum; pass assume_plain_sgd=True if that is your optimizer"
         )
     return _from_canonical(_to_canonical(value, source, n, lr0, lr), target, n, lr0, lr)
+
+
+def equivalents(
+    value: float,
+    source: str,
+    *,
+    n: float | None = None,
+    lr0: float | None = None,
+    lr: float | None = None,
+) -> dict[str, dict[str, float]]:
+    r"""The same strength in every convention that the given arguments determine.
+
+    Returns ``{"same_family": {...}, "plain_sgd_only": {...}}``: the values of
+    :func:`convert` into every convention of ``source``'s family, and into the other
+    family (equal only for SGD without momentum, see :func:`convert`). Conventions
+    whose extra argument is missing (``n`` for ``"ridge"``, ``lr0`` for
+    ``"adamw_paper"``, ``lr`` for ``"per_step"``) are left out; ``"penalty"`` is
+    reported with :math:`m = n` (or 1).
+    """
+    _check_name(source, "source")
+    out: dict[str, dict[str, float]] = {"same_family": {}, "plain_sgd_only": {}}
+    for name in CONVENTIONS:
+        if (
+            (name == "ridge" and n is None)
+            or (name == "adamw_paper" and lr0 is None)
+            or (name == "per_step" and lr is None)
+        ):
+            continue
+        key = "same_family" if (name in COUPLED) == (source in COUPLED) else "plain_sgd_only"
+        out[key][name] = convert(
+            value, source, name, n=n, lr0=lr0, lr=lr, assume_plain_sgd=True
+        )
+    return out
 
 
 # --------------------------------------------------------------------- timescales

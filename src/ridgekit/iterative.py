@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, lsqr
 
-__all__ = ["centered_operator", "ridge_lsqr"]
+__all__ = ["centered_operator", "ridge_lsqr", "ridge_sparse_dual"]
 
 
 def centered_operator(X, mean_x: np.ndarray, sqrt_w: np.ndarray) -> LinearOperator:
@@ -80,3 +80,41 @@ def ridge_lsqr(
                       conlim=1e20, iter_lim=max_iter)
         coef[j], n_iter[j] = result[0], result[2]
     return coef, mean_y - coef @ mean_x, n_iter
+
+
+def ridge_sparse_dual(X, Y: np.ndarray, alpha: np.ndarray,
+                      sample_weight: np.ndarray | None = None,
+                      fit_intercept: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge through the n x n kernel of a scipy.sparse X, centered algebraically.
+
+    .. math::
+
+        \\tilde K = S\\,(XX^T - v1^T - 1v^T + (\\bar x^T\\bar x)\\,11^T)\\,S, \\quad
+        v = X\\bar x, \\quad S = W^{1/2},
+
+    then :math:`a = (\\tilde K + \\alpha I)^{-1}\\tilde y` (Cholesky; the minimum-norm
+    least-squares solution via the pseudo-inverse at α = 0) and
+    :math:`\\beta = \\tilde X^T a = X^T S a - \\bar x\\,(1^T S a)`. The sparse product
+    :math:`XX^T` is the only contact with X; worthwhile when n is small beside p.
+    """
+    n, p = X.shape
+    w = np.ones(n) if sample_weight is None else sample_weight
+    weight = w.sum()
+    mean_x = np.asarray(X.T @ w).ravel() / weight if fit_intercept else np.zeros(p)
+    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+    s = np.sqrt(w)
+    K = np.asarray((X @ X.T).todense(), dtype=np.float64)
+    v = np.asarray(X @ mean_x).ravel()
+    K -= v[:, None] + v[None, :] - float(mean_x @ mean_x)
+    K *= s[:, None] * s[None, :]
+    Yt = (Y - mean_y) * s[:, None]
+    coef = np.empty((Y.shape[1], p))
+    for a in np.unique(alpha):
+        cols = np.flatnonzero(alpha == a)
+        if a > 0:
+            dual = np.linalg.solve(K + a * np.eye(n), Yt[:, cols])
+        else:
+            dual = np.linalg.lstsq(K, Yt[:, cols], rcond=None)[0]
+        sd = dual * s[:, None]
+        coef[cols] = (np.asarray(X.T @ sd) - np.outer(mean_x, sd.sum(axis=0))).T
+    return coef, mean_y - coef @ mean_x

@@ -10,8 +10,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit._validation import check_alpha, check_alpha_grid
 from ridgekit.decompose import REPRESENTATIONS, build_spectrum, solve_ridge
-from ridgekit.iterative import ridge_lsqr
+from ridgekit.iterative import ridge_lsqr, ridge_sparse_dual
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
+from ridgekit.linear_model._positive import ridge_nonnegative
+from ridgekit.select._selection import degrees_of_freedom
 from ridgekit.spectrum import Spectrum
 
 __all__ = ["Ridge", "RidgePath", "ridge_path"]
@@ -43,6 +45,15 @@ class Ridge(LinearRegressorBase):
         a few distinct alphas, its eigen-decomposition otherwise); otherwise ``gram`` (one
         blocked pass of moments), switching to ``precise`` (SVD of the column-scaled
         design) when the condition number of :math:`\\tilde X^T\\tilde X + \\alpha I` exceeds 1e7.
+        Every solver takes scipy.sparse X: ``lsqr`` and ``gram`` (moments of dense row
+        blocks, p x p in memory) and ``dual`` (the n x n kernel from the sparse product
+        :math:`XX^T`) keep it sparse; ``svd`` and ``precise`` factor a dense copy of X,
+        as their dense SVD needs one anyway.
+    positive : bool, default=False
+        Constrain the coefficients to be >= 0 (the intercept stays unconstrained and
+        unpenalized): exact active-set NNLS on a square root of
+        :math:`\\tilde X^T\\tilde X + \\alpha I` (``solver`` must be ``"auto"``;
+        ``solver_`` is then ``"nnls"``).
     tol : float, default=1e-12
         Tolerance of the ``lsqr`` solver.
     max_iter : int or None, default=None
@@ -67,15 +78,17 @@ class Ridge(LinearRegressorBase):
         "solver": [StrOptions(set(SOLVERS))],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Real, 1, None, closed="left"), None],
+        "positive": ["boolean"],
     }
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", tol=1e-12,
-                 max_iter=None):
+                 max_iter=None, positive=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
+        self.positive = positive
 
     def fit(self, X, y, sample_weight=None):
         """Fit ridge regression.
@@ -98,20 +111,30 @@ class Ridge(LinearRegressorBase):
                       and len(shape) == 2 and shape[0] >= shape[1])
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, defer_x_finite=tall_dense)
         alpha = check_alpha(self.alpha, Y.shape[1])
-        if sparse.issparse(X) or self.solver == "lsqr":
-            if self.solver not in ("auto", "lsqr"):
-                raise ValueError(
-                    f"solver={self.solver!r} needs a dense X; sparse X is solved with 'lsqr' "
-                    "(use solver='auto')"
-                )
+        self.n_iter_ = np.ones(Y.shape[1], dtype=int)
+        solver = self.solver
+        if self.positive:
+            if solver != "auto":
+                raise ValueError(f"positive=True is solved by NNLS; solver={solver!r} cannot "
+                                 "constrain the coefficients (use solver='auto')")
+            coef, intercept = ridge_nonnegative(X, Y, alpha, w, self.fit_intercept)
+            self.solver_ = "nnls"
+        elif solver == "lsqr" or (solver == "auto" and sparse.issparse(X)):
             coef, intercept, self.n_iter_ = ridge_lsqr(
                 X, Y, alpha, w, self.fit_intercept, self.tol, self.max_iter
             )
             self.solver_ = "lsqr"
-        else:
-            coef, intercept, self.solver_ = solve_ridge(X, Y, alpha, w, self.fit_intercept,
-                                                        self.solver)
-            self.n_iter_ = np.ones(Y.shape[1], dtype=int)
+        elif sparse.issparse(X) and solver == "dual":
+            coef, intercept = ridge_sparse_dual(X, Y, alpha, w, self.fit_intercept)
+            self.solver_ = "dual"
+        elif sparse.issparse(X) and solver == "gram":
+            spec = build_spectrum(X, Y, w, self.fit_intercept, "gram")
+            coef = spec.coef(alpha)
+            intercept, self.solver_ = spec.intercept(coef), "gram"
+        else:  # dense X; or svd/precise, whose dense SVD needs a dense copy of X anyway
+            Xd = X.toarray() if sparse.issparse(X) else X
+            coef, intercept, self.solver_ = solve_ridge(Xd, Y, alpha, w, self.fit_intercept,
+                                                        solver)
         self._store(coef, intercept, y_was_1d, X.dtype)
         return self
 
@@ -167,8 +190,13 @@ class RidgePath:
 
     @property
     def df(self) -> np.ndarray:
-        """Effective degrees of freedom over the grid (counting the intercept)."""
-        return self.spectrum.df(self.alphas)
+        """Effective degrees of freedom over the grid, intercept not counted
+        (:func:`ridgekit.select.degrees_of_freedom`)."""
+        return degrees_of_freedom(self.spectrum, self.alphas)
+
+    def df_at(self, alpha: float) -> float:
+        """Effective degrees of freedom at any λ, counted as :attr:`df`."""
+        return float(degrees_of_freedom(self.spectrum, [alpha])[0])
 
     @property
     def rss(self) -> np.ndarray:

@@ -25,7 +25,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
 from ridgekit.linear_model._enet import _COMMON_CONSTRAINTS, ENetPath, check_grid
-from ridgekit.linear_model._enet_problem import build_problem, choose_route, penalty_for
+from ridgekit.linear_model._enet_problem import (
+    build_problem,
+    choose_route,
+    penalty_for,
+    problem_from_moments,
+)
 from ridgekit.linear_model._enet_relax import relax_mix, relaxed_coefs
 from ridgekit.moments import FoldMoments, Moments
 from ridgekit.select import Selection, as_splits, fold_partitions, summarize_folds
@@ -175,10 +180,10 @@ class ElasticNetCV(LinearRegressorBase):
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr", "csc"))
         splits = as_splits(5 if self.cv is None else self.cv, X,
                            Y[:, 0] if y_was_1d else Y, groups)
-        full = build_problem(X, Y, w, self.fit_intercept, self.precompute)
         t, p = Y.shape[1], X.shape[1]
-        folds = _FoldData(X, Y, w, splits, self.fit_intercept, choose_route(X, self.precompute),
-                          full)
+        folds = _FoldData(X, Y, w, splits, self.fit_intercept, choose_route(X, self.precompute))
+        full = problem_from_moments(folds.total, self.fit_intercept) if folds.total is not None \
+            else build_problem(X, Y, w, self.fit_intercept, self.precompute)
         grids, errors = [], []
         for rho in ratios:
             grid = self._grid(full, rho, t)
@@ -288,17 +293,21 @@ class LassoCV(ElasticNetCV):
 class _FoldData:
     """The training designs and held-out data of every split, in the problem's route."""
 
-    def __init__(self, X, Y, w, splits, fit_intercept, route, full):
+    def __init__(self, X, Y, w, splits, fit_intercept, route):
         self.fit_intercept = fit_intercept
         self.route = route
         self.Y = Y
+        self.total = None  # moments of all rows, when the folds partition them
         n = X.shape[0]
         partitions = fold_partitions(splits, n) if route == "gram" else None
         if route == "gram":
             if partitions is not None:
-                self.pairs = [(train, held) for ids in partitions
-                              for held, train in zip(*_fold_and_training(X, Y, ids, w),
-                                                     strict=True)]
+                self.pairs = []
+                for ids in partitions:
+                    fm = FoldMoments.from_arrays(X, Y, ids, w)
+                    self.pairs += list(zip(fm.training(), fm.folds, strict=True))
+                    if self.total is None:
+                        self.total = fm.total()
             else:
                 self.pairs = [(Moments.from_arrays(X[tr], Y[tr], None if w is None else w[tr]),
                                Moments.from_arrays(X[te], Y[te], None if w is None else w[te]))
@@ -366,7 +375,3 @@ class _FoldData:
         resid = self.Y[te, k][:, None] - pred
         return (wte @ resid**2) / wte.sum()
 
-
-def _fold_and_training(X, Y, ids, w):
-    fm = FoldMoments.from_arrays(X, Y, ids, w)
-    return fm.folds, list(fm.training())

@@ -20,7 +20,7 @@ from scipy import sparse
 from ridgekit.moments import Moments
 from ridgekit.sparse import DenseDesign, GramDesign, SparseDesign, make_penalty
 
-__all__ = ["Problem", "build_problem", "choose_route", "penalty_for"]
+__all__ = ["Problem", "build_problem", "choose_route", "penalty_for", "problem_from_moments"]
 
 
 def choose_route(X, precompute) -> str:
@@ -76,21 +76,26 @@ def build_problem(X, Y, w, fit_intercept: bool, precompute="auto") -> Problem:
     t = Y.shape[1]
     p = X.shape[1]
     if route == "gram":
-        m = Moments.from_arrays(X, Y, w)
-        if not np.all(np.isfinite(m.cxx)) or not np.all(np.isfinite(m.mean_x)):
-            raise ValueError("Input X contains NaN or infinity.")
-        mean_x, mean_y = m.mean_x.copy(), m.mean_y.copy()
-        if not fit_intercept:
-            m = m.uncentered()
-            mean_x, mean_y = np.zeros(p), np.zeros(t)
-        scale = np.sqrt(np.maximum(np.diag(m.cxx), 0.0) / m.weight)
-        return Problem(route, t, p, mean_x, mean_y, scale, moments=m)
+        return problem_from_moments(Moments.from_arrays(X, Y, w), fit_intercept)
     rows = SparseDesign(X, w, fit_intercept) if route == "sparse" else \
         DenseDesign(X, w, fit_intercept)
     s = rows.s
     mean_y = (rows.w @ Y) / s if fit_intercept else np.zeros(t)
     return Problem(route, t, p, np.asarray(rows.mean_x, float), mean_y, np.sqrt(rows.H),
                    rows=rows, Y=np.asarray(Y, dtype=np.float64))
+
+
+def problem_from_moments(m: Moments, fit_intercept: bool) -> Problem:
+    """The ``gram`` route from moments alone (e.g. the merge of fold moments)."""
+    if not np.all(np.isfinite(m.cxx)) or not np.all(np.isfinite(m.mean_x)):
+        raise ValueError("Input X contains NaN or infinity.")
+    p, t = m.n_features, m.n_targets
+    mean_x, mean_y = m.mean_x.copy(), m.mean_y.copy()
+    if not fit_intercept:
+        m = m.uncentered()
+        mean_x, mean_y = np.zeros(p), np.zeros(t)
+    scale = np.sqrt(np.maximum(np.diag(m.cxx), 0.0) / m.weight)
+    return Problem("gram", t, p, mean_x, mean_y, scale, moments=m)
 
 
 def penalty_for(problem_scale, p: int, l1_ratio, standardize: bool, penalty_factor=None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from types import ModuleType
 
-__all__ = ["kernels", "import_seconds"]
+__all__ = ["kernels", "gram_path_kernel", "import_seconds"]
 
 _MODULE: ModuleType | None = None
 _IMPORT_SECONDS: float | None = None
@@ -27,6 +27,14 @@ def kernels() -> ModuleType:
         _MODULE = _kernels
         _IMPORT_SECONDS = time.perf_counter() - start
     return _MODULE
+
+
+def gram_path_kernel():
+    """The compiled whole-path loop on a Gram (:mod:`ridgekit.sparse._gram_path`)."""
+    kernels()
+    from ridgekit.sparse._gram_path import gram_path
+
+    return gram_path
 
 
 def import_seconds() -> float | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgekit.sparse._gap import duality_gap
+from ridgekit.sparse._jit import gram_path_kernel
 from ridgekit.sparse._penalty import Penalty
 
 __all__ = ["PathSolution", "solve_path", "alpha_max", "alpha_grid", "ConvergenceWarning"]
@@ -92,6 +93,15 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
     gaps = np.empty(L)
     primal = np.empty(L)
     n_iter = np.zeros(L, dtype=np.int64)
+    if hasattr(design, "G") and _no_free_coordinates(penalty, alphas):
+        unconverged = gram_path_kernel()(
+            design.G, design.c, float(yy), alphas, float(penalty.l1_ratio),
+            np.ascontiguousarray(penalty.l1_weight, dtype=np.float64),
+            np.ascontiguousarray(penalty.l2_weight, dtype=np.float64), lo, hi,
+            np.ascontiguousarray(penalty.forced), beta, float(tol_abs),
+            float(tol), int(max_iter), bool(screening), coefs, gaps, primal, n_iter)
+        _warn(warn, unconverged, L, max_iter, tol_abs)
+        return PathSolution(coefs, gaps, n_iter, tol_abs, primal)
     l1_prev = None
     unconverged = 0
     for k, alpha in enumerate(alphas):
@@ -130,12 +140,24 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
         n_iter[k] = used
         ever |= beta != 0
         l1_prev = l1
+    _warn(warn, unconverged, L, max_iter, tol_abs)
+    return PathSolution(coefs, gaps, n_iter, tol_abs, primal)
+
+
+def _no_free_coordinates(penalty: Penalty, alphas: np.ndarray) -> bool:
+    """Whether the dual point needs no projection: every coordinate is penalized at every
+    α (or boxed on both sides), so the compiled path loop applies."""
+    free = (penalty.l1_weight == 0) & (penalty.l2_weight == 0) & \
+        ~(np.isfinite(penalty.lower) & np.isfinite(penalty.upper))
+    return bool(np.all(alphas > 0) and not np.any(free) and penalty.l1_ratio >= 0)
+
+
+def _warn(warn, unconverged, L, max_iter, tol_abs) -> None:
     if warn and unconverged:
         warnings.warn(
             f"coordinate descent did not converge at {unconverged} of {L} alpha value(s) "
             f"within max_iter={max_iter} epochs (duality gap above tol * ||y||^2/n = "
-            f"{tol_abs:.3g}); increase max_iter or tol", ConvergenceWarning, stacklevel=3)
-    return PathSolution(coefs, gaps, n_iter, tol_abs, primal)
+            f"{tol_abs:.3g}); increase max_iter or tol", ConvergenceWarning, stacklevel=4)
 
 
 def alpha_max(design, penalty: Penalty, tol: float = 1e-4) -> float:

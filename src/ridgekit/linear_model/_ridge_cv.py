@@ -159,6 +159,12 @@ class RidgeCV(LinearRegressorBase):
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # blockwise moments on the workers; X never moves
+            from ridgekit.scale.estimators import fit_ridge_cv
+
+            return fit_ridge_cv(self, X, y, sample_weight, groups)
         self._validate_params()
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr",))
         cv = "loo" if self.cv is None else self.cv

@@ -89,6 +89,12 @@ class Tikhonov(LinearRegressorBase):
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # blockwise moments on the workers; X never moves
+            from ridgekit.scale.estimators import fit_tikhonov
+
+            return fit_tikhonov(self, X, y, sample_weight)
         self._validate_params()
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=None)
         alpha = check_alpha(self.alpha, Y.shape[1])

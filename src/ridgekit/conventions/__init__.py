@@ -11,13 +11,18 @@ never pulls in torch, numpy or ridgekit's numerical core:
 
 - :mod:`ridgekit.conventions.logistic` -- L2-penalized logistic/multinomial regression:
   scikit-learn's ``C = 1/alpha`` and glmnet's binomial/multinomial ``lambda`` (1/n loss).
+- :mod:`ridgekit.conventions.glmnet` -- glmnet's gaussian ``lambda`` and mixing ``alpha``
+  against ridge α (:math:`\\alpha = n\\lambda/s_y`, s_y glmnet's population sd of y) and
+  scikit-learn's ``ElasticNet(alpha, l1_ratio)``.
 
 Further families live in sibling modules and are re-exported here.
 """
 
+from ridgekit.conventions.glmnet import *  # noqa: F403
+from ridgekit.conventions.glmnet import __all__ as _glmnet_all
 from ridgekit.conventions.logistic import *  # noqa: F403
 from ridgekit.conventions.logistic import __all__ as _logistic_all
 from ridgekit.conventions.weight_decay import *  # noqa: F403
 from ridgekit.conventions.weight_decay import __all__ as _weight_decay_all
 
-__all__ = list(_weight_decay_all) + list(_logistic_all)
+__all__ = list(_weight_decay_all) + list(_logistic_all) + list(_glmnet_all)

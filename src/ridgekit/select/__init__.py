@@ -12,6 +12,7 @@ from ridgekit.select.discrepancy import discrepancy
 from ridgekit.select.estimators import hkb, lawless_wang, ls_variance, target_df
 from ridgekit.select.evidence import evidence, log_evidence
 from ridgekit.select.folds import as_splits, fold_partitions
+from ridgekit.select.glmnet_cv import cv_glmnet
 from ridgekit.select.grid import alpha_for_df, check_grid, default_alphas
 from ridgekit.select.kfold import (
     FoldCurve,
@@ -36,5 +37,5 @@ __all__ = [
     "hkb", "lawless_wang", "target_df", "ls_variance", "alpha_for_df", "default_alphas",
     "check_grid",
     "lcurve", "lcurve_points", "discrepancy", "evidence", "log_evidence",
-    "RULES", "Rule", "get_rule", "select_by_name",
+    "RULES", "Rule", "get_rule", "select_by_name", "cv_glmnet",
 ]

@@ -52,7 +52,7 @@ class GramDesign:
         return self.c - self.G @ beta
 
     def rr(self, beta: np.ndarray, g: np.ndarray) -> float:
-        return self.yy - float(self.c @ beta) - float(beta @ g)
+        return self.yy - float(np.einsum("i,i->", self.c + g, beta))
 
     def gram_columns(self, idx: np.ndarray) -> np.ndarray:
         return self.G[:, idx]
@@ -97,7 +97,9 @@ class _RowDesign:
         return self._rmatvec(wr) / self.s + self.xbar * self.m[0]
 
     def rr(self, beta: np.ndarray, g: np.ndarray) -> float:
-        wr2 = float(self.w @ self.r**2) if self.has_w else float(self.r @ self.r)
+        # einsum, not BLAS dot: a 1-D dot wakes BLAS threads, slow on a busy machine
+        wr2 = float(np.einsum("i,i,i->", self.w, self.r, self.r)) if self.has_w else \
+            float(np.einsum("i,i->", self.r, self.r))
         return wr2 / self.s - self.m[0] ** 2
 
     def gram_columns(self, idx: np.ndarray) -> np.ndarray:
@@ -137,6 +139,12 @@ class DenseDesign(_RowDesign):
     def _column_block(self, idx):
         return self.X[:, idx]
 
+    def gradient_ws(self, ws: np.ndarray) -> np.ndarray:
+        out = np.empty(ws.size)
+        kernels().dense_gradient_ws(self.X, self.w, self.has_w, self.xbar, self.r, self.m,
+                                    self.s, ws, out)
+        return out
+
     def cd(self, beta, ws, l1, l2, lo, hi, max_epochs, tol) -> int:
         return kernels().dense_epochs(self.X, self.w, self.has_w, self.xbar, self.H, self.r,
                                       self.m, self.s, beta, ws, l1, l2, lo, hi,
@@ -172,6 +180,12 @@ class SparseDesign(_RowDesign):
 
     def _column_block(self, idx):
         return self.X[:, idx].toarray()
+
+    def gradient_ws(self, ws: np.ndarray) -> np.ndarray:
+        out = np.empty(ws.size)
+        kernels().sparse_gradient_ws(self.X.data, self.indices, self.indptr, self.w,
+                                     self.has_w, self.xbar, self.r, self.m, self.s, ws, out)
+        return out
 
     def cd(self, beta, ws, l1, l2, lo, hi, max_epochs, tol) -> int:
         return kernels().sparse_epochs(self.X.data, self.indices, self.indptr, self.w,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from types import ModuleType
 
-__all__ = ["kernels", "gram_path_kernel", "import_seconds"]
+__all__ = ["kernels", "gram_path_kernel", "gap_kernel", "import_seconds"]
 
 _MODULE: ModuleType | None = None
 _IMPORT_SECONDS: float | None = None
@@ -35,6 +35,14 @@ def gram_path_kernel():
     from ridgekit.sparse._gram_path import gram_path
 
     return gram_path
+
+
+def gap_kernel():
+    """The compiled duality gap for problems without free coordinates."""
+    kernels()
+    from ridgekit.sparse._gram_path import _gap
+
+    return _gap
 
 
 def import_seconds() -> float | None:

@@ -33,7 +33,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["gram_epochs", "dense_epochs", "sparse_epochs"]
+__all__ = ["gram_epochs", "dense_epochs", "sparse_epochs", "dense_gradient_ws",
+           "sparse_gradient_ws"]
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -178,3 +179,34 @@ def sparse_epochs(data, indices, indptr, w, has_w, xbar, H, r, m, s, beta, ws, l
             break
     m[0] = mm
     return epoch
+
+
+@numba.njit(**_JIT)
+def dense_gradient_ws(X, w, has_w, xbar, r, m, s, ws, out):
+    """:math:`g_j` for j in ``ws`` only (the working set's sub-gap), into ``out``."""
+    n = X.shape[0]
+    for a in range(ws.shape[0]):
+        j = ws[a]
+        acc = 0.0
+        if has_w:
+            for i in range(n):
+                acc += X[i, j] * w[i] * r[i]
+        else:
+            for i in range(n):
+                acc += X[i, j] * r[i]
+        out[a] = acc / s + xbar[j] * m[0]
+
+
+@numba.njit(**_JIT)
+def sparse_gradient_ws(data, indices, indptr, w, has_w, xbar, r, m, s, ws, out):
+    for a in range(ws.shape[0]):
+        j = ws[a]
+        acc = 0.0
+        if has_w:
+            for t in range(indptr[j], indptr[j + 1]):
+                i = indices[t]
+                acc += data[t] * w[i] * r[i]
+        else:
+            for t in range(indptr[j], indptr[j + 1]):
+                acc += data[t] * r[indices[t]]
+        out[a] = acc / s + xbar[j] * m[0]

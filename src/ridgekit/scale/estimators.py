@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
 from ridgekit.scale.dask import dask_fold_moments
 from ridgekit.scale.folds import ContiguousFolds, HashFolds
 
-__all__ = ["fit_ridge", "fit_ridge_cv", "fit_tikhonov", "fold_rule"]
+__all__ = ["fit_ridge", "fit_ridge_cv", "fit_tikhonov", "fold_rule", "options"]
 
 
 def _names(est, blocks) -> None:
@@ -41,10 +44,44 @@ def _names(est, blocks) -> None:
         del est.feature_names_in_
 
 
+_OPTIONS: ContextVar[dict | None] = ContextVar("ridgekit_scale_options", default=None)
+
+
+@contextmanager
+def options(*, client=None, progress=None, max_gram_bytes: int | None = None,
+            split_every: int | None = None) -> Iterator[None]:
+    """Settings of the Dask fits inside a ``with`` block (estimators' ``fit`` has no room
+    for them).
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        Default: the current client, else Dask's local scheduler.
+    progress : callable, optional
+        ``progress(blocks_done, blocks_total)`` after each block's moments.
+    max_gram_bytes : int, optional
+        Limit on the per-fold co-moment matrices (default 2 GiB).
+    split_every : int, optional
+        Fan-in of the merge tree (default 8).
+
+    Examples
+    --------
+    >>> with ridgekit.scale.options(progress=print):  # doctest: +SKIP
+    ...     RidgeCV(cv=10).fit(X_dask, y_dask)
+    """
+    given = {"client": client, "progress": progress, "max_gram_bytes": max_gram_bytes,
+             "split_every": split_every}
+    token = _OPTIONS.set({**(_OPTIONS.get() or {}), **{k: v for k, v in given.items()
+                                                if v is not None}})
+    try:
+        yield
+    finally:
+        _OPTIONS.reset(token)
+
+
 def _total(est, X, y, sample_weight, folds=None):
     fm, blocks = dask_fold_moments(X, y, sample_weight, folds=folds,
-                                   client=getattr(est, "_dask_client", None),
-                                   progress=getattr(est, "_dask_progress", None))
+                                   **(_OPTIONS.get() or {}))
     _names(est, blocks)
     return fm, blocks
 

@@ -114,7 +114,7 @@ class Ridge(LinearRegressorBase):
         # the gram route finds NaN/inf in the moments, saving a pass over a tall X
         shape = getattr(X, "shape", ())
         tall_dense = (isinstance(X, np.ndarray) and self.solver in ("auto", "gram")
-                      and len(shape) == 2 and shape[0] >= shape[1])
+                      and not self.positive and len(shape) == 2 and shape[0] >= shape[1])
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, defer_x_finite=tall_dense)
         alpha = check_alpha(self.alpha, Y.shape[1])
         self.n_iter_ = np.ones(Y.shape[1], dtype=int)

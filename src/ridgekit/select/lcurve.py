@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ridgekit.select._selection import Selection, degrees_of_freedom
-from ridgekit.select.grid import check_grid, default_alphas
+from ridgekit.select.grid import check_grid, default_alphas, search_limits
 from ridgekit.spectrum import as_grid
 
 __all__ = ["lcurve", "lcurve_points"]
@@ -53,9 +53,20 @@ def lcurve(spectrum, alphas=None, warn_edge: bool = True) -> Selection:
     """Choose λ at the L-curve corner (maximum curvature), refined off the grid.
 
     ``extra`` holds ``log_rss``, ``log_norm``, ``curvature`` over the grid and
-    ``corner_index`` (the best grid point). ``alphas=None``: :func:`default_alphas`.
+    ``corner_index`` (the best grid point). ``alphas=None``: :func:`default_alphas`,
+    extended where the corner sits on one of its ends.
     """
-    alphas = default_alphas(spectrum) if alphas is None else check_grid(spectrum, alphas)
+    if alphas is None:  # the default grid, extended while the corner sits on an end
+        alphas = default_alphas(spectrum)
+
+        def curve(grid):
+            kappa = lcurve_points(spectrum, grid)["curvature"]
+            return (-kappa[:, 0] if kappa.shape[1] == 1 else -kappa), None
+
+        alphas = Selection.from_curve(alphas, "lcurve", curve(alphas)[0], warn_edge=False,
+                                      curve=curve, limits=search_limits(spectrum)).alphas
+    else:
+        alphas = check_grid(spectrum, alphas)
     pts = lcurve_points(spectrum, alphas)
     kappa = pts["curvature"]
     best = np.argmax(kappa, axis=0)

@@ -15,11 +15,15 @@ with ``fig.savefig(path)`` or get PNG bytes with :func:`to_png`.
 :func:`geometry`          loss contours, L2 disc and L1 diamond, both constrained minima
 :func:`bias_variance`     bias², variance and MSE against λ
 :func:`weight_decay_heatmap`  a metric over a learning-rate x weight-decay grid
+:func:`enet_trace`        lasso/elastic-net paths vs log λ, nonzeros on top, CV choices
+:func:`enet_cv_curve`     the CV curve vs log λ as ``plot.cv.glmnet``
+:func:`grouping_effect`   ridge, lasso and elastic net on one correlated design
 ========================  ==============================================================
 """
 
-from ridgekit.plot._base import to_png
+from ridgekit.plot._base import to_bytes, to_png
 from ridgekit.plot.bias_variance import bias_variance
+from ridgekit.plot.enet import enet_cv_curve, enet_trace, grouping_effect
 from ridgekit.plot.geometry import GeometryProblem, GeometrySolution, geometry, solve_geometry
 from ridgekit.plot.heatmap import weight_decay_heatmap
 from ridgekit.plot.selection import cv_curve, l_curve, lcurve_corner_index
@@ -39,4 +43,8 @@ __all__ = [
     "bias_variance",
     "weight_decay_heatmap",
     "to_png",
+    "to_bytes",
+    "enet_trace",
+    "enet_cv_curve",
+    "grouping_effect",
 ]

@@ -36,6 +36,40 @@ def test_penalty_torch_keras_gradients_match_conversions():
     assert cv.torch_weight_decay_to_penalty(kappa_pen, n) == pytest.approx(lam)
 
 
+def test_ridge_convention_is_alpha_on_the_summed_loss():
+    """(1/n)(Σ r² + α‖W‖²): the penalty's gradient is κ W with κ = convert(α, ridge)."""
+    alpha, n = 2.5, 40
+    kappa = _grad_coefficient(lambda w: alpha * (w**2).sum() / n)
+    assert cv.convert(alpha, "ridge", "torch_sgd", n=n) == pytest.approx(kappa, rel=1e-12)
+    assert cv.ridge_to_torch_weight_decay(alpha, n) == pytest.approx(kappa, rel=1e-12)
+    l2 = cv.ridge_to_keras_l2(alpha, n)
+    assert _grad_coefficient(lambda w: l2 * (w**2).sum()) == pytest.approx(kappa, rel=1e-12)
+    assert cv.convert(alpha, "ridge", "keras_l2", n=n) == pytest.approx(l2, rel=1e-14)
+    assert cv.keras_l2_to_ridge(l2, n) == pytest.approx(alpha, rel=1e-14)
+    assert cv.torch_weight_decay_to_ridge(kappa, n) == pytest.approx(alpha, rel=1e-12)
+    # the textbook (lam/2m) with m = n is lam = 2 alpha
+    assert cv.convert(alpha, "ridge", "penalty", n=n) == pytest.approx(2 * alpha)
+    assert cv.convert(alpha, "ridge", "optax_l2", n=n) == pytest.approx(kappa, rel=1e-12)
+    with pytest.raises(ValueError, match="n is required.*ridge"):
+        cv.convert(alpha, "ridge", "keras_l2")
+    with pytest.raises(ValueError, match="n is required"):
+        cv.ridge_to_keras_l2(alpha, None)
+
+
+def test_equivalents_agree_with_convert():
+    kw = {"n": 50.0, "lr0": 1e-3, "lr": 1e-2}
+    for source in cv.CONVENTIONS:
+        eq = cv.equivalents(0.2, source, **kw)
+        assert set(eq["same_family"]) | set(eq["plain_sgd_only"]) == set(cv.CONVENTIONS)
+        for fam, values in eq.items():
+            for name, v in values.items():
+                assert (name in cv.COUPLED) == (source in cv.COUPLED) or fam == "plain_sgd_only"
+                ref = cv.convert(0.2, source, name, assume_plain_sgd=True, **kw)
+                assert v == pytest.approx(ref, rel=1e-14)
+    assert "ridge" not in cv.equivalents(0.2, "keras_l2")["same_family"]
+    assert "adamw_paper" not in cv.equivalents(0.2, "torch_adamw")["same_family"]
+
+
 def test_torch_sgd_weight_decay_gradient_is_kappa():
     """torch.optim.SGD(weight_decay=wd) moves W exactly like an L2 gradient wd*W."""
     wd, lr = 0.3, 0.1

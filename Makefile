@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	# The pinned CPU build of torch first, so the permissive torch>=2.1 of the extra
 	# is already satisfied and no multi-GB CUDA build is pulled.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,dev,plot,io,dask,torch]"
+	# keras and jax/optax pull neither torch nor tensorflow; jax from PyPI is CPU-only.
+	$(BIN)/pip install --quiet -e ".[test,dev,plot,io,dask,torch,keras,jax]"
 	touch $(STAMP)
 
 demo: $(STAMP)

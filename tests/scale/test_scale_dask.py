@@ -166,6 +166,7 @@ def test_no_compute_or_asarray_of_X_on_the_client(data, monkeypatch):
     RidgeCV(GRID, cv=5).fit(Xd, da.from_array(y, chunks=(UNEVEN,)))
 
 
+@pytest.mark.filterwarnings("ignore::ridgekit.select.GridEdgeWarning")
 def test_progress_over_blocks(data):
     X, y, _ = data
     seen = []

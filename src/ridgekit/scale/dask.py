@@ -110,7 +110,7 @@ def _to_row_blocks(v, rows: tuple[int, ...], role: str, ndim_max: int, n_parts: 
         _check_frame_numeric(v, role)
         if v.npartitions == n_parts:  # partitioned like X (df[cols], df[target])
             ncol = len(v.columns) if hasattr(v, "columns") else None
-            return list(v.to_delayed()), ncol
+            return list(v.to_delayed(optimize_graph=False)), ncol
         v = v.to_dask_array(lengths=True)
     if is_dask_collection(v):
         _, v = _array_rows(v, role)
@@ -127,7 +127,7 @@ def _to_row_blocks(v, rows: tuple[int, ...], role: str, ndim_max: int, n_parts: 
     if v.shape[0] != n:
         raise ValueError(f"{role} has {v.shape[0]} rows but X has {n}")
     v = v.rechunk((rows,) + ((-1,) if v.ndim == 2 else ()))
-    return list(v.to_delayed().ravel()), (v.shape[1] if v.ndim == 2 else None)
+    return list(v.to_delayed(optimize_graph=False).ravel()), (v.shape[1] if v.ndim == 2 else None)
 
 
 def collect_blocks(X, y, sample_weight=None) -> DaskBlocks:
@@ -149,7 +149,7 @@ def collect_blocks(X, y, sample_weight=None) -> DaskBlocks:
         _check_frame_numeric(X, "feature")
         names = [str(c) for c in X.columns]
         rows = _frame_lengths(X)
-        xs = list(X.to_delayed())
+        xs = list(X.to_delayed(optimize_graph=False))
         p = len(names)
         n_parts = X.npartitions
     else:
@@ -159,7 +159,7 @@ def collect_blocks(X, y, sample_weight=None) -> DaskBlocks:
         if X.numblocks[1] > 1:  # one task needs whole rows
             X = X.rechunk({1: -1})
         rows = tuple(int(c) for c in X.chunks[0])
-        xs = list(X.to_delayed().ravel())
+        xs = list(X.to_delayed(optimize_graph=False).ravel())
         p = int(X.shape[1])
         n_parts = None
     if y is None:

@@ -127,3 +127,22 @@ def test_standardized_equals_moments_of_transformed_data(rng):
     np.testing.assert_allclose(got.mean_x, ref.mean_x, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got.cxx, ref.cxx, rtol=1e-11)
     np.testing.assert_allclose(got.cxy, ref.cxy, rtol=1e-11)
+
+
+@pytest.mark.parametrize("t", [1, 3, 6])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_single_pass_over_many_cache_blocks_equals_dense(rng, monkeypatch, t, dtype):
+    """The one-pass accumulation (syrk + matrix-vector products per cache block) over
+    many blocks, float32 or float64 X, one to many targets, against dense float64."""
+    import ridgekit.moments as moments
+
+    monkeypatch.setattr(moments, "CACHE_BLOCK_BYTES", 8 * 5 * 300)  # 300-row blocks
+    X, Y = make_regression(rng, 5000, 5, t=t, offset=1.0)
+    X = X.astype(dtype)
+    m = Moments.from_arrays(X, Y, block_rows=512)
+    s, mx, my, cxx, cxy, cyy = dense_moments(X.astype(np.float64), Y, np.ones(5000))
+    assert m.cxx.dtype == np.float64
+    np.testing.assert_allclose(m.mean_x, mx, rtol=1e-12)
+    np.testing.assert_allclose(m.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
+    np.testing.assert_allclose(m.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
+    np.testing.assert_allclose(m.cyy, cyy, rtol=1e-11)

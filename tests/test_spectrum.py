@@ -86,3 +86,30 @@ def test_auto_rule(rng):
     assert build_spectrum(bad, Y, alpha_min=0.0).representation == "precise"
     with pytest.raises(ValueError, match="unknown solver"):
         build_spectrum(X, Y, representation="cholesky")
+
+
+@pytest.mark.parametrize("offset", [0.0, 2.0, 1e4])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_dual_kernel_equals_dense_centered_kernel(rng, offset, weighted, fit_intercept):
+    """One syrk of X centered algebraically (small offsets) or centered column blocks
+    (large offsets): both equal the kernel of the explicitly centered, weighted X."""
+    from ridgekit.spectrum import DualKernel
+
+    n, p = 40, 300
+    X = rng.normal(size=(n, p)) + offset * rng.normal(size=p)
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
+    kern = DualKernel.from_arrays(X, Y, w if weighted else None, fit_intercept)
+    mx = w @ X / w.sum() if fit_intercept else np.zeros(p)
+    Xt = (X - mx) * np.sqrt(w)[:, None]
+    ref = Xt @ Xt.T
+    np.testing.assert_allclose(kern.K, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    np.testing.assert_allclose(kern.mean_x, mx, rtol=1e-12, atol=1e-12)
+    a = rng.normal(size=(n, 3))
+    np.testing.assert_allclose(kern.to_coef(a), Xt.T @ a, rtol=1e-10,
+                               atol=1e-10 * np.abs(Xt.T @ a).max())
+    fresh = DualKernel.from_arrays(X, Y, w if weighted else None, fit_intercept)
+    np.testing.assert_allclose(fresh.to_coef(a), Xt.T @ a, rtol=1e-10,  # means on the way
+                               atol=1e-10 * np.abs(Xt.T @ a).max())
+    np.testing.assert_allclose(fresh.mean_x, mx, rtol=1e-12, atol=1e-12)

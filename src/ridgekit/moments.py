@@ -178,16 +178,39 @@ class Moments:
 
     @classmethod
     def _raw_about_origin(cls, X: np.ndarray, Y: np.ndarray) -> Moments:
-        """Moments from uncentered products (syrk on a view of X), centered algebraically."""
-        m = X.shape[0]
-        Xf = X if X.dtype == np.float64 else X.astype(np.float64)
+        """Moments from uncentered products, centered algebraically, in one blocked pass.
+
+        Each block of rows is read from memory once: its syrk :math:`X_b^TX_b` and, while
+        the block is still in cache, the products :math:`Y_b^TX_b` and :math:`1^TX_b`
+        (matrix-vector products, no packing), so the whole costs about one syrk of X.
+        """
+        m, p = X.shape
+        t = Y.shape[1]
+        rows = _cache_block_rows(p)
+        cxx = np.zeros((p, p))
+        sums = np.zeros(p)
+        xy = np.zeros((t, p))
+        ones = np.ones(min(rows, m))
+        cast = None if X.dtype == np.float64 else np.empty((min(rows, m), p))
         Yf = np.asarray(Y, dtype=np.float64)
-        ones = np.ones(m)
-        mean_x = (ones @ Xf) / m
-        mean_y = (ones @ Yf) / m
-        cxx = Xf.T @ Xf
+        for start in range(0, m, rows):
+            stop = min(start + rows, m)
+            Xb = X[start:stop]
+            if cast is not None:
+                Xb = cast[: stop - start]
+                Xb[...] = X[start:stop]
+            cxx += Xb.T @ Xb  # syrk on a view
+            sums += ones[: stop - start] @ Xb
+            Yb = Yf[start:stop]
+            if t <= 4:  # gemv per target on the cache-hot block (a gemm would pack it)
+                for k in range(t):
+                    xy[k] += Yb[:, k] @ Xb
+            else:
+                xy += Yb.T @ Xb
+        mean_x = sums / m
+        mean_y = Yf.sum(axis=0) / m
         cxx -= np.outer(mean_x, mean_x) * m
-        cxy = Xf.T @ Yf - np.outer(mean_x, mean_y) * m
+        cxy = xy.T - np.outer(mean_x, mean_y) * m
         cyy = np.einsum("ij,ij->j", Yf, Yf) - mean_y**2 * m
         return cls(m, float(m), mean_x, mean_y, cxx, cxy, cyy)
 
@@ -375,6 +398,15 @@ class FoldMoments:
                 yield left
             else:
                 yield left.merge(right)
+
+
+#: bytes of one block of rows in the single-pass accumulation: small enough to stay in
+#: the last-level cache between the syrk and the matrix-vector products that reread it
+CACHE_BLOCK_BYTES = 8 * 2**20
+
+
+def _cache_block_rows(p: int) -> int:
+    return max(256, CACHE_BLOCK_BYTES // (8 * max(p, 1)))
 
 
 def _as_2d_targets(Y: np.ndarray) -> np.ndarray:

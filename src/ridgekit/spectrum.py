@@ -65,6 +65,9 @@ _EPS = np.finfo(np.float64).eps
 #: (its relative error is about cond * eps, so ~1e-9 at this bound).
 GRAM_CONDITION_LIMIT = 1e7
 _COLUMN_BLOCK = 2048
+#: largest squared row offset / centered squared row norm for which the dual kernel is
+#: centered algebraically after one syrk of X (the rule of ``moments.OFFSET_RATIO_LIMIT``)
+KERNEL_OFFSET_RATIO_LIMIT = 10.0
 
 
 def apply_to_stack(apply, coords: np.ndarray) -> np.ndarray:
@@ -406,27 +409,76 @@ def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
 @dataclass
 class DualKernel:
     """The weighted, centered n x n kernel :math:`K = \\tilde X\\tilde X^T` and what maps
-    a dual solution back to coefficients (X is held by reference)."""
+    a dual solution back to coefficients (X is held by reference).
+
+    The means of X are computed on first use (:attr:`mean_x`), or on the way by the
+    first :meth:`to_coef`, in the same pass as :math:`X^T a`.
+    """
 
     K: np.ndarray
     Yt: np.ndarray
     X: np.ndarray
-    mean_x: np.ndarray
     mean_y: np.ndarray
     sqrt_w: np.ndarray
     weight: float
     fit_intercept: bool
+    _mean_x: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def mean_x(self) -> np.ndarray:
+        """Weighted column means of X (zeros without an intercept)."""
+        if self._mean_x is None:
+            if self.fit_intercept:
+                self._mean_x = np.asarray((self.sqrt_w**2) @ self.X, dtype=float) / self.weight
+            else:
+                self._mean_x = np.zeros(self.X.shape[1])
+        return self._mean_x
 
     @classmethod
     def from_arrays(cls, X, Y, sample_weight=None, fit_intercept: bool = True) -> DualKernel:
-        """Accumulate the kernel over blocks of columns, each centered and weighted into
-        one reused buffer, so X is never copied whole."""
+        """The kernel from one syrk of X, centered algebraically, never copying X.
+
+        With :math:`K_0 = XX^T`, :math:`k = K_0 w / s` (= X x̄, so no pass for the
+        means) and :math:`c = w^T k / s`, the centered kernel is
+        :math:`K_0 - k1^T - 1k^T + c\\,11^T`, then scaled by :math:`W^{1/2}` on both
+        sides. Its rounding is about eps times :math:`\\max_i (K_0)_{ii}/(K_c)_{ii}`;
+        where that ratio exceeds ``1 +`` :data:`KERNEL_OFFSET_RATIO_LIMIT` (rows far from
+        the mean) the kernel is accumulated instead from column blocks centered into one
+        reused buffer. X in float32 goes through float64 column blocks.
+        """
         n, p = X.shape
         w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         weight = float(w.sum())
         sqrt_w = np.sqrt(w)
-        mean_x = (w @ X) / weight if fit_intercept else np.zeros(p)
+        weighted = not np.all(w == 1.0)
         mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+        Yt = (Y - mean_y) * sqrt_w[:, None]
+        K = None
+        if X.dtype == np.float64 and X.flags.c_contiguous:
+            K = X @ X.T  # syrk
+            if fit_intercept:
+                k = (K @ w) / weight
+                c = float(w @ k) / weight
+                raw_diag = np.diag(K).copy()
+                K -= k[:, None]
+                K -= k[None, :]
+                K += c
+                centered_diag = np.diag(K)
+                if not np.all(raw_diag <= (1.0 + KERNEL_OFFSET_RATIO_LIMIT) * centered_diag):
+                    K = None  # large offsets: center before multiplying
+            if K is not None and weighted:
+                K *= sqrt_w[:, None]
+                K *= sqrt_w[None, :]
+        kern = cls(K, Yt, X, mean_y, sqrt_w, weight, fit_intercept)
+        if K is None:
+            kern.K = kern._centered_blocks()
+        return kern
+
+    def _centered_blocks(self) -> np.ndarray:
+        """The kernel over blocks of columns, each centered and weighted into one reused
+        float64 buffer."""
+        X, mean_x, sqrt_w = self.X, self.mean_x, self.sqrt_w
+        n, p = X.shape
         K = np.zeros((n, n))
         buffer = np.empty((n, min(p, _COLUMN_BLOCK)))
         for start in range(0, p, _COLUMN_BLOCK):
@@ -434,13 +486,17 @@ class DualKernel:
             block = np.subtract(X[:, cols], mean_x[cols], out=buffer[:, : mean_x[cols].size])
             block *= sqrt_w[:, None]
             K += block @ block.T
-        Yt = (Y - mean_y) * sqrt_w[:, None]
-        return cls(K, Yt, X, mean_x, mean_y, sqrt_w, weight, fit_intercept)
+        return K
 
     def to_coef(self, dual: np.ndarray) -> np.ndarray:
         """:math:`\\beta = \\tilde X^T a` for dual vectors ``a`` (n, k) -> (p, k), with
-        algebraic centering :math:`X^T(\\sqrt w a) - \\bar x (\\sqrt w^T a)`."""
+        algebraic centering :math:`X^T(\\sqrt w a) - \\bar x (\\sqrt w^T a)`; the first call
+        also yields the means, :math:`X^T w / s`, from the same product."""
         a = dual * self.sqrt_w[:, None]
+        if self._mean_x is None and self.fit_intercept:
+            both = self.X.T @ np.c_[a, self.sqrt_w**2]
+            self._mean_x = both[:, -1] / self.weight
+            return both[:, :-1] - np.outer(self._mean_x, a.sum(axis=0))
         return self.X.T @ a - np.outer(self.mean_x, a.sum(axis=0))
 
     def solve(self, alpha: np.ndarray) -> np.ndarray:

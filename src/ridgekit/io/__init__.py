@@ -11,17 +11,19 @@ Errors are :class:`DataError` (data files) and :class:`ModelFileError` (model fi
 Parquet file is read.
 """
 
-from ridgekit.io.errors import DataError, ModelFileError
-from ridgekit.io.model_files import LoadedModel, load, save
-from ridgekit.io.readers import (
-    FORMATS,
-    BlockReader,
-    Data,
-    detect_format,
-    open_blocks,
-    read_data,
-    read_moments,
-)
+from importlib import import_module
+
+# names resolve lazily (PEP 562), so that ``ridgekit.io._interrupt`` and the errors import
+# without numpy/scipy (the command installs its interrupt latch before anything heavy)
+_EXPORTS = {
+    "DataError": "ridgekit.io.errors", "ModelFileError": "ridgekit.io.errors",
+    "LoadedModel": "ridgekit.io.model_files", "load": "ridgekit.io.model_files",
+    "save": "ridgekit.io.model_files",
+    "FORMATS": "ridgekit.io.readers", "BlockReader": "ridgekit.io.readers",
+    "Data": "ridgekit.io.readers", "detect_format": "ridgekit.io.readers",
+    "open_blocks": "ridgekit.io.readers", "read_data": "ridgekit.io.readers",
+    "read_moments": "ridgekit.io.readers", "columns_of": "ridgekit.io.readers",
+}
 
 __all__ = [
     "save",
@@ -36,4 +38,17 @@ __all__ = [
     "read_data",
     "open_blocks",
     "read_moments",
+    "columns_of",
 ]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ridgekit.io' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

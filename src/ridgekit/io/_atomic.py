@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ridgekit.io import _interrupt
+
 __all__ = ["atomic_write"]
 
 
@@ -74,6 +76,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        _interrupt.check()  # an interrupt swallowed on the way must not commit the file
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):

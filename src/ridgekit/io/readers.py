@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,7 @@ __all__ = [
     "read_data",
     "open_blocks",
     "read_moments",
+    "columns_of",
 ]
 
 #: rows per streamed block: a few MB per block for tens of columns
@@ -111,6 +112,10 @@ class Data:
     weight_name : str or None
     path : str
     format : str
+    index_name : str or None
+        The column taken as the row index (not used), if any.
+    notes : list of str
+        What the reader decided on its own (an index column detected), for the user.
     """
 
     X: np.ndarray | sparse.csr_matrix
@@ -121,6 +126,8 @@ class Data:
     weight_name: str | None
     path: str
     format: str
+    index_name: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def __iter__(self):
         return iter((self.X, self.y, self.feature_names, self.sample_weight))
@@ -140,11 +147,14 @@ class _Selection:
     targets: tuple[str, ...]
     weight: str | None
     multi_target: bool
+    index: str | None = None
+    extra: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def used(self) -> list[str]:
         names = [*self.features, *self.targets] + ([self.weight] if self.weight else [])
-        return list(dict.fromkeys(names))
+        return list(dict.fromkeys(names + list(self.extra)))
 
 
 class BlockReader:
@@ -161,6 +171,14 @@ class BlockReader:
     feature_names : list of str
     target_name : str or list of str
     weight_name : str or None
+    index_name : str or None
+        The column taken as the row index (not used), if any.
+    extra_names : list of str
+        Further columns read along (``extra=``): each block then has a fourth element, a
+        dict of those columns' values (e.g. fold labels).
+    notes : list of str
+        What the reader decided on its own (e.g. an unnamed first column taken as the
+        index), one sentence each, for the user to see.
     n_rows : int or None
         Rows in the file when the format tells it up front (Parquet, npy, npz, svmlight);
         None for CSV/TSV until a pass is complete.
@@ -182,6 +200,9 @@ class BlockReader:
         self.target_name = (list(selection.targets) if selection.multi_target
                             else selection.targets[0])
         self.weight_name = selection.weight
+        self.index_name = selection.index
+        self.extra_names = list(selection.extra)
+        self.notes = list(selection.notes)
         self.n_rows = source.n_rows
         self.bytes_total = source.bytes_total
         self.rows_read = 0
@@ -195,6 +216,8 @@ class BlockReader:
                 stop = min(start + self.block_rows, m)
                 part = {k: v[start:stop] for k, v in columns.items()}
                 block = _assemble(part, self._sel, self.rows_read, self.path)
+                if self._sel.extra:
+                    block = (*block, {k: part[k] for k in self._sel.extra})
                 self.rows_read += stop - start
                 yield block
                 if self.progress is not None:  # bytes interpolated within a source chunk
@@ -211,7 +234,8 @@ class BlockReader:
 def open_blocks(path: str | Path, target: Target = None, features: Sequence[str] | None = None,
                 weight: str | None = None, *, format: str | None = None,
                 delimiter: str | None = None, block_rows: int = DEFAULT_BLOCK_ROWS,
-                progress: ProgressCallback | None = None) -> BlockReader:
+                progress: ProgressCallback | None = None, index_col: str | bool | None = None,
+                extra: Sequence[str] = ()) -> BlockReader:
     """Open a data file for one streamed pass in blocks of rows.
 
     Parameters
@@ -233,6 +257,14 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
         Largest number of rows per block.
     progress : callable, optional
         ``progress(rows_done, bytes_done, bytes_total)``, called after each block read.
+    index_col : str, False or None
+        A column holding row labels, never used. None: detected -- a first column without a
+        name (pandas' ``to_csv()`` default, R's ``write.csv`` row names; also pandas'
+        ``Unnamed: 0`` and Parquet's ``__index_level_0__``), announced in ``notes``.
+        False: no index column.
+    extra : sequence of str
+        Further numeric columns to read along (e.g. fold labels), missing values as NaN;
+        see ``BlockReader.extra_names``.
 
     Returns
     -------
@@ -250,7 +282,7 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
     if int(block_rows) < 1:
         raise ValueError(f"block_rows must be >= 1, got {block_rows}")
     source = _open(path, format, delimiter)
-    selection = _resolve(source, target, features, weight)
+    selection = _resolve(source, target, features, weight, index_col, extra)
     source.check_numeric(selection.used)
     return BlockReader(source, selection, int(block_rows), progress)
 
@@ -258,7 +290,8 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
 def read_data(path: str | Path, target: Target = None, features: Sequence[str] | None = None,
               weight: str | None = None, *, format: str | None = None,
               delimiter: str | None = None, progress: ProgressCallback | None = None,
-              block_rows: int = DEFAULT_BLOCK_ROWS) -> Data:
+              block_rows: int = DEFAULT_BLOCK_ROWS,
+              index_col: str | bool | None = None) -> Data:
     """Read a whole data file into memory.
 
     Parameters are those of :func:`open_blocks`. svmlight files give a sparse CSR ``X``;
@@ -275,7 +308,7 @@ def read_data(path: str | Path, target: Target = None, features: Sequence[str] |
         As :func:`open_blocks`, and when all sample weights are zero.
     """
     source = _open(path, format, delimiter)
-    selection = _resolve(source, target, features, weight)
+    selection = _resolve(source, target, features, weight, index_col)
     if isinstance(source, SvmlightSource):
         X, y = _read_svmlight(source, selection)
         w = None
@@ -291,7 +324,24 @@ def read_data(path: str | Path, target: Target = None, features: Sequence[str] |
                             "zero; at least one weight must be positive")
     target_name = list(selection.targets) if selection.multi_target else selection.targets[0]
     return Data(X, y, list(selection.features), w, target_name, selection.weight,
-                str(source.path), source.format)
+                str(source.path), source.format, selection.index, list(selection.notes))
+
+
+def columns_of(path: str | Path, format: str | None = None, delimiter: str | None = None,
+               index_col: str | bool | None = None) -> list[str] | None:
+    """The usable column names of a data file (without its index column), or None when
+    the columns have no names of their own (plain ``.npy``).
+
+    Raises
+    ------
+    DataError
+        As :func:`open_blocks` for a missing, empty or unreadable file.
+    """
+    source = _open(path, format, delimiter)
+    if source.positional:
+        return None
+    index, _ = _index_column(source, index_col)
+    return [c for c in source.columns if c != index]
 
 
 def read_moments(path: str | Path, target: Target = None,
@@ -359,7 +409,28 @@ def _lookup(source: Source, name, role: str) -> str:
                     f"{_column_list(source.columns)}")
 
 
-def _resolve(source: Source, target: Target, features, weight) -> _Selection:
+_INDEX_NAMES = ("", "Unnamed: 0", "__index_level_0__")
+
+
+def _index_column(source: Source, index_col) -> tuple[str | None, tuple[str, ...]]:
+    """The index column (given, or detected) and the note announcing a detected one."""
+    if index_col is False or source.positional or isinstance(source, SvmlightSource):
+        return None, ()
+    if index_col is not None and index_col is not True:
+        return _lookup(source, index_col, "index"), ()
+    first = source.columns[0]
+    if first in _INDEX_NAMES or "__index_level_0__" in source.columns:
+        name = first if first in _INDEX_NAMES else "__index_level_0__"
+        shown = "with no name" if name == "" else f"{name!r}"
+        return name, (f"the first column of {source.path} ({shown}) holds row labels: it is "
+                      "read as the index and not used as a feature (choose another with "
+                      "--index-col NAME, or --index-col none to use it)",)
+    return None, ()
+
+
+def _resolve(source: Source, target: Target, features, weight, index_col=None,
+             extra: Sequence[str] = ()) -> _Selection:
+    index, notes = _index_column(source, index_col)
     if target is None:
         target = source.default_target
     if target is None:
@@ -378,16 +449,26 @@ def _resolve(source: Source, target: Target, features, weight) -> _Selection:
     w = None if weight is None else _lookup(source, weight, "weight")
     if w is not None and w in targets:
         raise DataError(f"column {w!r} cannot be both the target and the weight")
+    extras = tuple(_lookup(source, e, "fold") for e in extra)
+    for c in (*targets, *([w] if w else []), *extras):
+        if index is not None and c == index:
+            raise DataError(f"column {c!r} is the index column; it cannot also be used")
+    for c in extras:
+        if c in targets or c == w:
+            raise DataError(f"column {c!r} cannot be both the fold column and the "
+                            f"{'target' if c in targets else 'weight'}")
     if features is None:
         pool = source.default_features if source.default_features is not None else source.columns
-        chosen = tuple(c for c in pool if c not in targets and c != w)
+        chosen = tuple(c for c in pool
+                       if c not in targets and c != w and c != index and c not in extras)
     else:
         if isinstance(features, str):
             features = [features]
         chosen = tuple(_lookup(source, f, "feature") for f in features)
         for c in chosen:
-            if c in targets or c == w:
-                role = "target" if c in targets else "weight"
+            if c in targets or c == w or c == index or c in extras:
+                role = ("target" if c in targets else "weight" if c == w
+                        else "index" if c == index else "fold column")
                 raise DataError(f"column {c!r} cannot be both a feature and the {role}")
         if len(set(chosen)) != len(chosen):
             dup = next(c for c in chosen if chosen.count(c) > 1)
@@ -395,7 +476,7 @@ def _resolve(source: Source, target: Target, features, weight) -> _Selection:
     if not chosen:
         raise DataError(f"no feature columns left in {source.path} besides the target and "
                         "weight")
-    sel = _Selection(chosen, targets, w, multi)
+    sel = _Selection(chosen, targets, w, multi, index, extras, notes)
     for c in sel.used:
         if source.columns.count(c) > 1:
             raise DataError(f"column name {c!r} appears {source.columns.count(c)} times in "
@@ -417,7 +498,8 @@ def _check_finite(name: str, values: np.ndarray, row0: int, path: str) -> None:
 
 def _assemble(cols: dict[str, np.ndarray], sel: _Selection, row0: int, path: str):
     for name in sel.used:
-        _check_finite(name, cols[name], row0, path)
+        if name not in sel.extra:
+            _check_finite(name, cols[name], row0, path)
     m = len(cols[sel.used[0]])
     X = np.empty((m, len(sel.features)))
     for j, name in enumerate(sel.features):

@@ -21,7 +21,8 @@ except ImportError as exc:  # pragma: no cover - matplotlib is an install extra
     raise ImportError("ridgekit.plot needs matplotlib: pip install 'ridgekit[plot]'") from exc
 
 __all__ = [
-    "new_figure", "to_png", "target_slice", "pick", "set_alpha_axis", "mark_alphas",
+    "new_figure", "to_png", "to_bytes", "FORMATS", "target_slice", "pick", "set_alpha_axis",
+    "mark_alphas",
     "check_alphas",
 ]
 
@@ -59,6 +60,25 @@ def to_png(fig, dpi: int = 100) -> bytes:
     """Render a figure to PNG bytes (Agg), without the software/URL text chunk."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+#: formats :func:`to_bytes` writes
+FORMATS = ("png", "pdf", "svg")
+
+
+def to_bytes(fig, fmt: str = "png", dpi: int = 100) -> bytes:
+    """Render a figure to PNG, PDF or SVG bytes (no software/date metadata, so the same
+    figure gives the same bytes)."""
+    fmt = str(fmt).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown figure format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "png":
+        return to_png(fig, dpi)
+    buf = io.BytesIO()
+    meta = {"Creator": None, "Producer": None, "CreationDate": None} if fmt == "pdf" else \
+        {"Creator": None, "Date": None}
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     return buf.getvalue()
 
 

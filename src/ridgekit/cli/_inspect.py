@@ -1,0 +1,204 @@
+"""``ridgekit predict``, ``path`` and ``report``: commands that read a model or a path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from ridgekit.cli._common import (
+    FIGURE_SUFFIXES,
+    UsageProblem,
+    check_n_alphas,
+    check_output,
+    echo,
+    note,
+    num,
+    one_line_errors,
+    parse_alphas,
+    phase,
+    reading,
+    shown_warnings,
+    split_names,
+    table,
+    write_figure,
+)
+
+FORMAT_HELP = "Data format when the suffix does not tell: csv, tsv, parquet, npy, npz, svmlight."
+
+
+def predict(
+    model_file: Path = typer.Argument(..., metavar="MODEL", help="Model file from `fit`."),
+    data: Path = typer.Argument(..., metavar="DATA",
+                                help="Data file with the model's feature columns."),
+    out: Path = typer.Option(..., "--out", "-o", metavar="CSV",
+                             help="CSV file of predictions to write."),
+    fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
+) -> None:
+    """Predict with a saved model; writes a CSV with a `prediction` column.
+
+    Example:
+
+      ridgekit predict model.npz new.csv --out predictions.csv
+    """
+    from ridgekit.io import load
+    from ridgekit.io._atomic import atomic_write
+
+    with one_line_errors():
+        check_output(out, "predictions file")
+        model = load(model_file)
+        user = model.metadata.get("user", {})
+        with reading("reading") as bar:
+            X = read_features(data, model.feature_names, user.get("target"), bar, fmt,
+                              user.get("index_col"))
+        pred = np.asarray(model.predict(X))
+        with atomic_write(out, "w") as handle:
+            if pred.ndim == 1:
+                handle.write("prediction\n")
+                np.savetxt(handle, pred, fmt="%.17g")
+            else:
+                handle.write(",".join(f"prediction_{j}" for j in range(pred.shape[1])) + "\n")
+                np.savetxt(handle, pred, fmt="%.17g", delimiter=",")
+        echo(f"{pred.shape[0]} predictions written to {out}")
+
+
+def read_features(data: Path, names, target, progress, fmt=None, index_col=None):
+    """The model's feature columns of a data file, with or without its target column.
+
+    Every feature must be there (else one line naming the missing ones). The readers want
+    a target; when the file lacks the model's, the last feature stands in as the formal
+    target and is put back in its place.
+    """
+    from ridgekit.io import DataError, read_data
+    from ridgekit.io.readers import columns_of
+
+    index = False if (index_col or "").lower() == "none" else index_col
+    available = columns_of(data, fmt, index_col=index)
+    if names is not None and available is not None:
+        missing = [n for n in names if n not in available]
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:10])
+            raise DataError(f"{data} lacks the model's feature column(s) {shown}; it has "
+                            f"{', '.join(repr(c) for c in available[:20])}")
+    if names is None or target is None or (available is not None and target in available):
+        return read_data(data, target, names, progress=progress, format=fmt,
+                         index_col=index).X
+    table_ = read_data(data, names[-1], names[:-1], progress=progress, format=fmt,
+                       index_col=index)
+    return np.column_stack([table_.X, table_.y])
+
+
+def path(
+    data: Path = typer.Argument(..., metavar="DATA", help="Data file."),
+    target: str = typer.Option(None, "--target", "-t", metavar="COLUMN",
+                               help="Target column."),
+    features: str = typer.Option(None, metavar="COLUMNS",
+                                 help="Comma-separated feature columns."),
+    alphas: str = typer.Option(None, metavar="VALUES",
+                               help="λ values: one, a list (0.1,1,10) or logspace:a:b:n."),
+    n_alphas: int = typer.Option(None, "--n-alphas", metavar="N",
+                                 help="Number of λ in the default grid (default 100)."),
+    standardize: bool = typer.Option(False, help="Center and scale features (population "
+                                                 "sd, ddof=0)."),
+    plot: Path = typer.Option(None, metavar="FIGURE",
+                              help="Ridge-trace figure to write: .png, .pdf or .svg."),
+    rows: int = typer.Option(12, metavar="N", help="Rows of the printed table."),
+    index_col: str = typer.Option(None, "--index-col", metavar="COLUMN",
+                                  help="Column of row labels, not used ('none': no index)."),
+    fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
+) -> None:
+    """The whole ridge path from one decomposition: table and ridge-trace figure.
+
+    Example:
+
+      ridgekit path data.csv --target y --plot trace.svg
+    """
+    from ridgekit.decompose import build_spectrum
+    from ridgekit.io import read_data
+    from ridgekit.linear_model import RidgePath
+    from ridgekit.select import default_alphas, degrees_of_freedom
+
+    with one_line_errors():
+        check_output(plot, "figure", FIGURE_SUFFIXES)
+        grid = parse_alphas(alphas)
+        count = check_n_alphas(n_alphas, grid)
+        if rows < 1:
+            raise UsageProblem(f"--rows {rows}: give at least 1")
+        index = False if (index_col or "").lower() == "none" else index_col
+        with reading("reading") as bar:
+            data_ = read_data(data, target, split_names(features), progress=bar, format=fmt,
+                              index_col=index)
+        for text in data_.notes:
+            note(text)
+        X = data_.X
+        if standardize:
+            if hasattr(X, "toarray"):
+                raise UsageProblem("--standardize would densify a sparse (svmlight) X")
+            scale = X.std(axis=0)
+            scale[scale == 0] = 1.0
+            X = (X - X.mean(axis=0)) / scale
+        y = np.asarray(data_.y)
+        Y = y[:, None] if y.ndim == 1 else y
+        with shown_warnings(), phase("decomposition"):
+            spec = build_spectrum(X, Y, data_.sample_weight)
+            if grid is None:
+                grid = default_alphas(spec, count or 100)
+            from ridgekit._validation import check_alpha_grid
+
+            grid = check_alpha_grid(grid)
+            ridge_path_ = RidgePath(spec, grid, y.ndim == 1)
+        df = degrees_of_freedom(spec, grid)
+        coefs = ridge_path_.coefs if y.ndim == 1 else ridge_path_.coefs[:, 0]
+        picks = np.unique(np.linspace(0, grid.size - 1, min(rows, grid.size)).astype(int))
+        header = ["alpha", "df", *map(str, data_.feature_names)]
+        body = [[num(grid[i]), num(df[i]), *[num(c) for c in coefs[i]]] for i in picks]
+        table(f"ridge path of {data_.target_name} (df: intercept not counted)", header,
+              body, keep=2)
+        if plot is not None:
+            from ridgekit.plot import ridge_trace
+
+            write_figure(ridge_trace(ridge_path_, feature_names=data_.feature_names), plot)
+            echo(f"ridge trace written to {plot}")
+
+
+def report(
+    model_file: Path = typer.Argument(..., metavar="MODEL", help="Model file from `fit`."),
+    data: Path = typer.Option(None, metavar="DATA",
+                              help="Training data (default: the path stored in the model "
+                                   "file)."),
+    out: Path = typer.Option(Path("ridgekit-report.html"), "--out", "-o", metavar="HTML",
+                             help="HTML file to write."),
+    fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
+) -> None:
+    """Write a self-contained HTML report of a saved model and its training data.
+
+    Example:
+
+      ridgekit report model.npz --out report.html
+    """
+    from ridgekit.io import load, read_data
+    from ridgekit.report import write_report
+
+    with one_line_errors():
+        check_output(out, "report")
+        model = load(model_file)
+        user = model.metadata.get("user", {})
+        source = data if data is not None else user.get("data")
+        if source is None:
+            raise UsageProblem("the model file names no training data: give --data")
+        if data is None and not Path(source).exists():
+            raise UsageProblem(f"the training data {source} named in {model_file} is not "
+                               "there any more: give --data")
+        index = user.get("index_col")
+        index = False if (index or "").lower() == "none" else index
+        with reading("reading") as bar:
+            table_ = read_data(source, user.get("target"), model.feature_names,
+                               user.get("sample_weight"), progress=bar,
+                               format=fmt or user.get("format"), index_col=index)
+        with shown_warnings(), phase("report"):
+            write_report(out, model, table_.X, table_.y, model.feature_names,
+                         sample_weight=table_.sample_weight,
+                         target_name=str(user.get("target")), data_source=str(source),
+                         warnings=user.get("warnings"))
+        echo(f"report written to {out}")

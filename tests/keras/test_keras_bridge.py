@@ -70,3 +70,21 @@ def test_one_dense_layer_converges_to_ridge(keras64, k):
     np.testing.assert_allclose(coef, beta.T, atol=1e-5, rtol=0)
     # a factor-of-2 or factor-of-n slip would be far off
     assert np.abs(ridgekit.Ridge(alpha=2 * alpha).fit(X, Y).coef_ - coef).max() > 1e-3
+
+
+def test_example_script_runs_and_agrees():
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "examples" / "keras_ridge_bridge.py"
+    env = dict(os.environ, KERAS_BACKEND="torch", PYTHONWARNINGS="ignore")
+    r = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert r.returncode == 0, r.stderr
+    diff = float(re.search(r"max \|keras - Ridge\(alpha\)\| = (\S+)", r.stdout).group(1))
+    assert diff < 1e-5
+    assert "exempt    sequential/dense/bias" in r.stdout

@@ -165,7 +165,7 @@ class Selection:
                              "lacks")
         if curve is not None and alphas.size >= 2:
             alphas, mean, se = _extend(alphas, mean, se, curve, limits)
-        index_min = np.argmin(mean, axis=0)
+        index_min = _flat_argmin(mean, alphas)
         index_1se = None
         if se is not None:
             index_1se = one_standard_error_index(mean, np.asarray(se), alphas)
@@ -178,36 +178,63 @@ class Selection:
             sel._warn_if_on_edge(chosen)
         return sel
 
-    def _refine(self, curve) -> None:
+    def _refine(self, curve, points: int = 9, rounds: int = 4) -> None:
+        """Zoom in on the minimum between the grid neighbours of the grid minimum.
+
+        Each round evaluates ``points`` log-spaced λ per target in one vectorized call of
+        ``curve`` (all targets' points together) and keeps the neighbours of the best;
+        after ``rounds`` rounds (bracket shrunk by (points-1)^rounds) a parabola through
+        the best three points in log λ gives the minimizer.
+        """
         order = np.argsort(self.alphas)
         sorted_a = self.alphas[order]
         mean = self.mean[:, None] if self.mean.ndim == 1 else self.mean
+        t = mean.shape[1]
         rank_of = np.empty_like(order)
         rank_of[order] = np.arange(order.size)
-        idx = np.atleast_1d(self.index_min)
-        alpha = np.empty(mean.shape[1])
-        value = np.empty(mean.shape[1])
-        from scipy.optimize import minimize_scalar
-
-        for j in range(mean.shape[1]):
-            pos = int(rank_of[idx[j]])
-            alpha[j], value[j] = sorted_a[pos], mean[idx[j], j]
-            if pos == 0 or pos == order.size - 1:
-                continue  # on an end even after extension: nothing to bracket
-            lo, hi = np.log(sorted_a[pos - 1]), np.log(sorted_a[pos + 1])
-
-            def f(t, j=j):
-                m = np.asarray(curve(np.array([np.exp(t)]))[0], dtype=float)
-                return float(m.reshape(1, -1)[0, j if m.size > 1 else 0])
-
-            res = minimize_scalar(f, bounds=(lo, hi), method="bounded",
-                                  options={"xatol": 1e-8})
-            if res.fun <= value[j]:
-                alpha[j], value[j] = float(np.exp(res.x)), float(res.fun)
+        pos = rank_of[np.atleast_1d(self.index_min)]
+        if pos.size == 1 and t > 1:
+            pos = np.repeat(pos, t)
+        best_a = sorted_a[pos].astype(float)
+        best_v = mean[np.atleast_1d(self.index_min), np.arange(t)] if pos.size == t else \
+            np.full(t, mean[self.index_min, 0])
+        tol = _TIE_RTOL * np.nanmax(np.abs(np.where(np.isfinite(mean), mean, np.nan)), axis=0)
+        left = mean[order[np.clip(pos - 1, 0, None)], np.arange(t)]
+        right = mean[order[np.clip(pos + 1, None, order.size - 1)], np.arange(t)]
+        # a minimum flat to rounding (e.g. an interpolating fit) has no point to refine
+        inner = (pos > 0) & (pos < order.size - 1) & (np.minimum(left, right) > best_v + tol)
+        if not np.any(inner):
+            return
+        lo = np.log(sorted_a[np.clip(pos - 1, 0, None)])
+        hi = np.log(sorted_a[np.clip(pos + 1, None, order.size - 1)])
+        cols = np.flatnonzero(inner)
+        frac = np.linspace(0.0, 1.0, points)
+        for rnd in range(rounds):
+            logs = lo[cols, None] + (hi - lo)[cols, None] * frac[None, :]  # (c, points)
+            values = np.asarray(curve(np.exp(logs.ravel()))[0], dtype=float)
+            values = values.reshape(logs.size, -1)
+            for k, j in enumerate(cols):
+                v = values[k * points:(k + 1) * points, j if values.shape[1] > 1 else 0]
+                v = np.where(np.isnan(v), np.inf, v)
+                i = int(np.argmin(v))
+                if v[i] < best_v[j] - tol[j]:
+                    best_a[j], best_v[j] = np.exp(logs[k, i]), v[i]
+                a, b, c = (logs[k, max(i - 1, 0)], logs[k, i], logs[k, min(i + 1, points - 1)])
+                lo[j], hi[j] = a, c
+                if rnd == rounds - 1 and 0 < i < points - 1:  # parabola through the last three
+                    fa, fb, fc = v[i - 1], v[i], v[i + 1]
+                    den = (b - a) * (fb - fc) - (b - c) * (fb - fa)
+                    if den != 0 and np.isfinite(den):
+                        x = b - 0.5 * ((b - a) ** 2 * (fb - fc) - (b - c) ** 2 * (fb - fa)) / den
+                        if a < x < c:
+                            fx = np.asarray(curve(np.array([np.exp(x)]))[0], float).reshape(-1)
+                            fx = fx[j if fx.size > 1 else 0]
+                            if fx < best_v[j] - tol[j]:
+                                best_a[j], best_v[j] = np.exp(x), fx
         squeeze = self.mean.ndim == 1
-        self.alpha = float(alpha[0]) if squeeze else alpha
+        self.alpha = float(best_a[0]) if squeeze else best_a
         self.extra["alpha_refined"] = self.alpha
-        self.extra["value_at_alpha"] = float(value[0]) if squeeze else value
+        self.extra["value_at_alpha"] = float(best_v[0]) if squeeze else best_v
         self.refined = True
 
     def _warn_if_on_edge(self, chosen) -> None:
@@ -222,6 +249,25 @@ class Selection:
                 "outside it — widen the grid",
                 GridEdgeWarning, stacklevel=user_stacklevel(),
             )
+
+
+#: criterion values within this fraction of the curve's scale of its minimum are ties,
+#: resolved toward the largest λ (as glmnet's ``max(lambda[cvm <= min(cvm)])``)
+_TIE_RTOL = 1e-12
+
+
+def _flat_argmin(mean: np.ndarray, alphas: np.ndarray):
+    """Index of the largest λ whose criterion equals the minimum up to rounding
+    (:data:`_TIE_RTOL` of the largest |value|); ``mean`` (L,) or (L, t)."""
+    m = mean[:, None] if mean.ndim == 1 else mean
+    finite = np.where(np.isfinite(m), m, np.nan)
+    if np.all(np.isnan(finite)):
+        return np.argmin(mean, axis=0)
+    scale = np.nanmax(np.abs(finite), axis=0)
+    low = np.nanmin(finite, axis=0)
+    ties = m <= low + _TIE_RTOL * scale
+    idx = np.argmax(np.where(ties, alphas[:, None], -np.inf), axis=0)
+    return int(idx[0]) if mean.ndim == 1 else idx
 
 
 def _extend(alphas, mean, se, curve, limits, block: int = 10, max_blocks: int = 40):

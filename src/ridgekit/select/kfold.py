@@ -71,7 +71,8 @@ class FoldCurve:
             cross = np.einsum("rt,rt->t", c, self._B)
             shift = self._dy - self._g @ c
             sse[i] = held.cyy - 2.0 * cross + quad + held.weight * shift**2
-        return sse / held.weight
+        # a sum of squares: below 0 only by cancellation (a fold the fit interpolates)
+        return np.maximum(sse, 0.0) / held.weight
 
 
 def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -458,6 +458,10 @@ def load(path: str | os.PathLike) -> LoadedModel:
         raise ModelFileError(f"no such model file: {p}")
     if p.is_dir():
         raise ModelFileError(f"{p} is a directory, not a model file")
+    with open(p, "rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":  # an .npz is a zip archive; anything else is refused unread
+        raise ModelFileError(f"{p} is not a ridgekit model file (not an .npz archive)")
     arrays, meta = _read_archive(p)
     _validate(p, arrays, meta)
     return _build(arrays, meta)
@@ -476,7 +480,11 @@ def _read_archive(p: Path) -> tuple[dict[str, np.ndarray], dict]:
             arrays = {k: archive[k] for k in files}
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, ValueError, KeyError) as exc:
+    except ValueError as exc:  # e.g. object arrays: never suggest loading them unsafely
+        detail = "it holds object (pickled) arrays" if "pickle" in str(exc) else \
+            "truncated or corrupted"
+        raise ModelFileError(f"{bad}: {detail}") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, KeyError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(f"{bad} (truncated or corrupted?): {detail}") from None
     blob = arrays.pop(_META)

@@ -108,6 +108,11 @@ def test_round_trips_within_families():
         for a, b in itertools.product(fam, fam):
             v = 0.123
             assert cv.convert(cv.convert(v, a, b, **kw), b, a, **kw) == pytest.approx(v, rel=1e-14)
+    # and across the families, where plain SGD makes them one
+    for a, b in itertools.product(cv.COUPLED, cv.DECOUPLED):
+        there = cv.convert(0.123, a, b, assume_plain_sgd=True, **kw)
+        back = cv.convert(there, b, a, assume_plain_sgd=True, **kw)
+        assert back == pytest.approx(0.123, rel=1e-14)
 
 
 def test_cross_family_needs_plain_sgd_flag():

@@ -4,6 +4,8 @@ from ridgekit.linear_model._bayes import BayesianRidge
 from ridgekit.linear_model._constrained import ConstrainedRidge, NormConstraint, alpha_for_norm
 from ridgekit.linear_model._enet import ElasticNet, ENetPath, Lasso, enet_path, lasso_path
 from ridgekit.linear_model._enet_cv import ElasticNetCV, LassoCV
+from ridgekit.linear_model._logistic import LogisticRidge, logistic_path
+from ridgekit.linear_model._logistic_cv import LogisticRidgeCV
 from ridgekit.linear_model._ridge import Ridge, RidgePath, ridge_path
 from ridgekit.linear_model._ridge_cv import RidgeCV
 from ridgekit.linear_model._tikhonov import Tikhonov, tikhonov_path
@@ -29,4 +31,7 @@ __all__ = [
     "ENetPath",
     "enet_path",
     "lasso_path",
+    "LogisticRidge",
+    "LogisticRidgeCV",
+    "logistic_path",
 ]

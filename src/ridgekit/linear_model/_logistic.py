@@ -18,8 +18,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ridgekit._validation import check_alpha, check_alpha_grid, check_sample_weight
-from ridgekit.glm import ConvergenceWarning, Design, LogisticPath, Problem, choose_mode, \
-    family_for, fit_path
+from ridgekit.glm import (
+    ConvergenceWarning,
+    Design,
+    LogisticPath,
+    Problem,
+    choose_mode,
+    family_for,
+    fit_path,
+)
 
 __all__ = ["LogisticRidge", "logistic_path", "build_problem", "LogisticClassifierBase"]
 

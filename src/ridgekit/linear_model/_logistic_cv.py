@@ -1,0 +1,293 @@
+"""``LogisticRidgeCV``: L2-penalized logistic/multinomial regression with λ chosen by
+k-fold (warm-started paths per fold), approximate leave-one-out or exact leave-one-out."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ridgekit._validation import check_alpha_grid
+from ridgekit.glm import (
+    BUILTIN_SCORES,
+    ConvergenceWarning,
+    LogisticPath,
+    alo_eta,
+    fit_path,
+    pointwise_error,
+    set_error,
+)
+from ridgekit.linear_model._logistic import (
+    SOLVERS,
+    LogisticClassifierBase,
+    _check_l1_ratio,
+    build_problem,
+)
+from ridgekit.select import Selection, as_splits, summarize_folds
+
+__all__ = ["LogisticRidgeCV"]
+
+
+class _Fitted(ClassifierMixin, BaseEstimator):
+    """Stands in for a classifier whose linear predictor is known (for sklearn scorers)."""
+
+    def __init__(self, classes=None, eta=None, family=None):
+        self.classes = classes
+        self.eta = eta
+        self.family = family
+
+    @property
+    def classes_(self):
+        return self.classes
+
+    def decision_function(self, X):
+        return self.eta[:, 0] if self.eta.shape[1] == 1 else self.eta
+
+    def predict_proba(self, X):
+        return self.family.proba(self.eta)
+
+    def predict(self, X):
+        return self.classes[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class LogisticRidgeCV(LogisticClassifierBase):
+    """L2-penalized logistic/multinomial regression with λ chosen over a whole path.
+
+    Parameters
+    ----------
+    alphas : None, int or array-like, default=None
+        The grid. None: 50 values spanning the null model's effective degrees of freedom
+        from about the rank down to ½; an int: that many; an array: as given (> 0).
+    cv : int, "alo", "loo", fold-id array or splitter, default=5
+        An int k: ``StratifiedKFold(k)`` (as scikit-learn's classifiers); any splitter
+        or (train, test) pairs: a warm-started path per training set. ``"alo"``:
+        approximate leave-one-out from each λ's Newton factor (Rad & Maleki; Cholesky
+        route only). ``"loo"``: exact leave-one-out by refits (n paths; small n).
+    rule : {"min", "1se"}, default="min"
+        Minimum of the criterion, or the largest λ within one standard error of it.
+    scoring : None, str or callable, default=None
+        None or "deviance": held-out deviance (cv.glmnet's). "log_loss", "accuracy"
+        (criterion: misclassification rate), "roc_auc" (criterion: 1 − AUC), or any
+        scikit-learn scorer name/callable (criterion: −score). Held-out samples are
+        weighted by ``sample_weight`` (class weights act on training only).
+    fit_intercept, standardize, penalty_factor, class_weight, l1_ratio, solver, tol, \
+max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
+    store_cv_results : bool, default=False
+        Keep per-fold (k-fold) or per-sample (LOO/ALO) errors in ``cv_results_``.
+
+    Attributes
+    ----------
+    alpha_ : float
+    selection_ : Selection
+        Criterion ``"kfold"``, ``"alo"`` or ``"loo"``: mean, standard error (cv.glmnet's
+        formula, over folds or samples), df of the full-data path, λ_min and λ_1se.
+    best_score_ : float
+        Score at the chosen λ (−deviance, −log-loss, accuracy, AUC or the scorer's).
+    path_ : LogisticPath
+        The full-data path over the grid (coefficient path, df, deviance).
+    cv_results_ : ndarray (n_folds, L) or (n_samples, L)
+    alphas_ : ndarray
+    classes_, coef_, intercept_, n_iter_, grad_norm_, n_features_in_
+    """
+
+    _parameter_constraints: dict = {
+        "alphas": [None, Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "cv": [StrOptions({"alo", "loo"}), Interval(numbers.Integral, 2, None,
+                                                     closed="left"), "array-like",
+               "cv_object"],
+        "rule": [StrOptions({"min", "1se"})],
+        "scoring": [None, str, callable],
+        "fit_intercept": ["boolean"],
+        "standardize": ["boolean"],
+        "penalty_factor": ["array-like", None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "store_cv_results": ["boolean"],
+    }
+
+    def __init__(self, alphas=None, *, cv=5, rule="min", scoring=None, fit_intercept=True,
+                 standardize=False, penalty_factor=None, class_weight=None, l1_ratio=0.0,
+                 solver="auto", tol=1e-8, max_iter=100, store_cv_results=False):
+        self.alphas = alphas
+        self.cv = cv
+        self.rule = rule
+        self.scoring = scoring
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.penalty_factor = penalty_factor
+        self.class_weight = class_weight
+        self.l1_ratio = l1_ratio
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.store_cv_results = store_cv_results
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Choose λ and fit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+        groups : array-like of shape (n_samples,), optional
+            Group labels for group splitters.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        _check_l1_ratio(self.l1_ratio)
+        problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)
+        self._y = np.asarray(y)
+        grid = self._grid(problem)
+        name = "deviance" if self.scoring is None else self.scoring
+        on_solution, collect = None, None
+        if isinstance(self.cv, str) and self.cv == "alo":
+            if problem.mode != "exact":
+                raise ValueError("cv='alo' needs the Cholesky route (solver='newton-"
+                                 "cholesky'; at most 2000 parameters); use k-fold")
+            loo_eta = np.empty((grid.size,) + problem.Y.shape)
+
+            def on_solution(i, alpha, res, fac, hess):
+                loo_eta[i] = alo_eta(problem, res, fac)
+            collect = loo_eta
+        path = self._full_path(problem, grid, classes, on_solution)
+        if isinstance(self.cv, str):
+            if self.cv == "loo":
+                collect = self._exact_loo(problem, path)
+            sel = self._pointwise_selection(name, problem, collect, grid, classes, codes,
+                                            eval_w, X, path.df)
+        else:
+            sel = self._kfold(name, problem, problem.design.X, codes, classes, eval_w, grid, groups,
+                              path.df)
+        self.selection_ = sel
+        self.alphas_ = grid
+        self.alpha_ = float(sel.alpha)
+        i = int(np.flatnonzero(grid == sel.alpha)[0])
+        self.classes_ = classes
+        self._store_theta(path._theta[i], problem.design.fit_intercept)
+        self.n_iter_ = int(path.n_iter[i])
+        self.grad_norm_ = float(path.grad_norm[i])
+        self.solver_ = problem.mode
+        self.best_score_ = float(-sel.mean[i]) if name not in ("accuracy", "roc_auc") \
+            else float(1.0 - sel.mean[i])
+        self.path_ = path
+        del self._y
+        return self
+
+    def _grid(self, problem) -> np.ndarray:
+        if self.alphas is None or isinstance(self.alphas, numbers.Integral):
+            return problem.default_alphas(50 if self.alphas is None else int(self.alphas))
+        grid = check_alpha_grid(self.alphas)
+        if np.any(grid <= 0):
+            raise ValueError("alphas must be > 0 for cross-validation; got a value <= 0")
+        return grid
+
+    def _full_path(self, problem, grid, classes, on_solution) -> LogisticPath:
+        try:
+            result = fit_path(problem, grid, on_solution=on_solution)
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(str(exc)) from None
+        if not result["converged"].all():
+            warnings.warn("LogisticRidgeCV: Newton did not reach tol at "
+                          f"{int((~result['converged']).sum())} alpha(s)",
+                          ConvergenceWarning, stacklevel=3)
+        null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y,
+                                   problem.w)
+        return LogisticPath(problem, grid, result, classes, 2.0 * null)
+
+    # -------------------------------------------------------------- leave-one-out
+    def _exact_loo(self, problem, path) -> np.ndarray:
+        """η of each left-out sample at every λ, by a refit without it (warm-started
+        from the full-data solution at that λ)."""
+        n = problem.design.n
+        out = np.empty((path.alphas.size,) + problem.Y.shape)
+        keep = np.ones(n, bool)
+        for i in range(n):
+            keep[i] = False
+            sub = problem.rows(np.flatnonzero(keep))
+            keep[i] = True
+            xi = problem.design.rows([i])
+            for j, alpha in enumerate(path.alphas):
+                res = sub.solve(alpha, path._theta[j])
+                out[j, i] = xi.eta(res.theta)[0]
+        return out
+
+    def _pointwise_selection(self, name, problem, loo_eta, grid, classes, codes, eval_w,
+                             X, df) -> Selection:
+        criterion = self.cv
+        if name in BUILTIN_SCORES:
+            errs = [pointwise_error(name, problem.family, e, problem.Y) for e in loo_eta]
+        else:
+            errs = [None]
+        if errs[0] is not None:
+            E = np.array(errs)  # (L, n)
+            pos = eval_w > 0
+            mean, se = summarize_folds(E.T[pos][:, :, None], eval_w[pos])
+            mean, se = mean[:, 0], se[:, 0]
+            if self.store_cv_results:
+                self.cv_results_ = E.T
+        else:
+            mean = np.array([self._set_error(name, problem, e, slice(None), classes, codes,
+                                             eval_w, X) for e in loo_eta])
+            se = None
+            if self.rule == "1se":
+                raise ValueError(f"rule='1se' needs a per-sample error; scoring {name!r} "
+                                 "does not split over samples (use k-fold)")
+        return Selection.from_curve(grid, criterion, mean, se, df, self.rule)
+
+    # ------------------------------------------------------------------ k-fold
+    def _splits(self, X, codes, groups):
+        cv = self.cv
+        if isinstance(cv, numbers.Integral):
+            from sklearn.model_selection import StratifiedKFold
+
+            cv = StratifiedKFold(int(cv))
+        return as_splits(cv, X, codes, groups)
+
+    def _kfold(self, name, problem, X, codes, classes, eval_w, grid, groups, df):
+        splits = self._splits(X, codes, groups)
+        errors = np.empty((len(splits), grid.size))
+        weights = np.empty(len(splits))
+        for k, (train, test) in enumerate(splits):
+            sub = problem.rows(train)
+            if np.unique(codes[train]).size < classes.size:
+                raise ValueError(f"fold {k}: a class is missing from the training rows; "
+                                 "use a stratified splitter or fewer folds")
+            try:
+                res = fit_path(sub, grid, stats=False)
+            except np.linalg.LinAlgError as exc:
+                raise ValueError(str(exc)) from None
+            held = problem.design.rows(test)
+            for j in range(grid.size):
+                eta = held.eta(res["theta"][j])
+                errors[k, j] = self._set_error(name, problem, eta, test, classes, codes,
+                                               eval_w, X)
+            weights[k] = eval_w[test].sum()
+        if self.store_cv_results:
+            self.cv_results_ = errors
+        mean, se = summarize_folds(errors[:, :, None], weights)
+        return Selection.from_curve(grid, "kfold", mean[:, 0], se[:, 0], df, self.rule,
+                                    extra={"fold_error": errors, "fold_weight": weights,
+                                           "scoring": name})
+
+    def _set_error(self, name, problem, eta, rows, classes, codes, eval_w, X) -> float:
+        Y, w = problem.Y[rows], eval_w[rows]
+        if name in BUILTIN_SCORES:
+            return set_error(name, problem.family, eta, Y, w)
+        from sklearn.metrics import get_scorer
+
+        scorer = get_scorer(name) if isinstance(name, str) else name
+        y_true = self._y[rows]
+        return -float(scorer(_Fitted(classes, eta, problem.family), problem.design.X[rows],
+                             y_true))

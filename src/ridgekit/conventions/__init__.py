@@ -6,8 +6,9 @@ never pulls in torch, numpy or ridgekit's numerical core:
 
 - :mod:`ridgekit.conventions.weight_decay` -- deep-learning settings: PyTorch
   ``weight_decay`` (coupled in SGD/Adam, lr-coupled in AdamW), Keras ``l2`` (no ½) and
-  optimizer ``weight_decay``, optax, the AdamW paper's schedule-coupled decay,
-  timescales.
+  optimizer ``weight_decay``, optax (decoupled and L2-placed), ridge α on the summed
+  loss, the AdamW paper's schedule-coupled decay, timescales (table:
+  ``docs/conventions.md``).
 
 - :mod:`ridgekit.conventions.logistic` -- L2-penalized logistic/multinomial regression:
   scikit-learn's ``C = 1/alpha`` and glmnet's binomial/multinomial ``lambda`` (1/n loss).

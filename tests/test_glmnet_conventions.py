@@ -99,6 +99,28 @@ def test_cv_glmnet_reproduced_exactly(weighted):
                                ws.sum() * np.array(REF[key + "lambda"]) / sd0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_default_cv_glmnet_call_reproduced(weighted):
+    """cv.glmnet(x, y, alpha = 0, standardize = FALSE, foldid) without lambda =: each
+    fold on its own lambda sequence, coefficients interpolated to the master lambdas."""
+    key = "cvdw_" if weighted else "cvd_"
+    w = W if weighted else None
+    sel = cv_glmnet(X, y, REF[key + "lambda"], FOLDID, weights=w, fold_lambdas="own")
+    np.testing.assert_allclose(sel.mean, REF[key + "cvm"], rtol=1e-6)
+    np.testing.assert_allclose(sel.se, REF[key + "cvsd"], rtol=1e-6)
+    assert sel.index_min + 1 == REF[key + "index_min"][0]
+    assert sel.index_1se + 1 == REF[key + "index_1se"][0]
+    # the master sequence is glmnet's own for all rows (first value extrapolated)
+    from ridgekit.moments import Moments
+    from ridgekit.select import glmnet_lambda_sequence
+
+    own = glmnet_lambda_sequence(Moments.from_arrays(X, y[:, None], w))
+    np.testing.assert_allclose(own, REF[key + "lambda"], rtol=1e-10)
+    # treating the folds as fitted at the master lambdas is measurably different
+    given = cv_glmnet(X, y, REF[key + "lambda"], FOLDID, weights=w)
+    assert np.max(np.abs(given.mean / np.array(REF[key + "cvm"]) - 1)) > 1e-4
+
+
 def test_cv_glmnet_1se_rule_and_bad_input():
     sel = cv_glmnet(X, y, REF["cv_lambda"], FOLDID, rule="1se")
     assert sel.alpha == pytest.approx(REF["cv_lambda_1se"][0], rel=1e-14)

@@ -59,6 +59,19 @@ put("cvw_lambda", num(cvw$lambda)); put("cvw_cvm", num(cvw$cvm)); put("cvw_cvsd"
 put("cvw_index_min", num(which(cvw$lambda == cvw$lambda.min)))
 put("cvw_index_1se", num(which(cvw$lambda == cvw$lambda.1se)))
 
+# the default call: each fold on its own lambda sequence, coefficients interpolated to
+# the master lambdas (alignment = "lambda")
+cvd <- cv.glmnet(X, y, alpha = 0, standardize = FALSE, foldid = foldid, thresh = thresh)
+put("cvd_lambda", num(cvd$lambda)); put("cvd_cvm", num(cvd$cvm)); put("cvd_cvsd", num(cvd$cvsd))
+put("cvd_index_min", num(which(cvd$lambda == cvd$lambda.min)))
+put("cvd_index_1se", num(which(cvd$lambda == cvd$lambda.1se)))
+cvdw <- cv.glmnet(X, y, alpha = 0, standardize = FALSE, foldid = foldid, thresh = thresh,
+                  weights = w)
+put("cvdw_lambda", num(cvdw$lambda)); put("cvdw_cvm", num(cvdw$cvm))
+put("cvdw_cvsd", num(cvdw$cvsd))
+put("cvdw_index_min", num(which(cvdw$lambda == cvdw$lambda.min)))
+put("cvdw_index_1se", num(which(cvdw$lambda == cvdw$lambda.1se)))
+
 # MASS::lm.ridge on Longley (Employed ~ .): GCV over a grid starting at 0, HKB, L-W
 data(longley)
 lr <- lm.ridge(Employed ~ ., data = longley, lambda = seq(0, 0.1, 0.0005))

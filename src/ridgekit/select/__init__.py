@@ -12,7 +12,7 @@ from ridgekit.select.discrepancy import discrepancy
 from ridgekit.select.estimators import hkb, lawless_wang, ls_variance, target_df
 from ridgekit.select.evidence import evidence, log_evidence
 from ridgekit.select.folds import as_splits, fold_partitions
-from ridgekit.select.glmnet_cv import cv_glmnet
+from ridgekit.select.glmnet_cv import cv_glmnet, glmnet_lambda_sequence
 from ridgekit.select.grid import alpha_for_df, check_grid, default_alphas
 from ridgekit.select.kfold import (
     FoldCurve,
@@ -38,4 +38,5 @@ __all__ = [
     "check_grid",
     "lcurve", "lcurve_points", "discrepancy", "evidence", "log_evidence",
     "RULES", "Rule", "get_rule", "select_by_name", "cv_glmnet",
+    "glmnet_lambda_sequence",
 ]

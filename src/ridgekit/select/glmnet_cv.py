@@ -25,20 +25,24 @@ from ridgekit.moments import FoldMoments
 from ridgekit.select._selection import Selection, one_standard_error_index
 from ridgekit.select.kfold import FoldCurve, summarize_folds
 
-__all__ = ["cv_glmnet"]
+__all__ = ["cv_glmnet", "glmnet_lambda_sequence"]
 
 
 def cv_glmnet(X, y, lambdas, foldid, weights=None, fit_intercept: bool = True,
-              rule: str = "min") -> Selection:
+              rule: str = "min", fold_lambdas: str = "given", nlambda: int = 100,
+              lambda_min_ratio: float | None = None) -> Selection:
     """``cv.glmnet(x, y, alpha = 0, standardize = FALSE, lambda = lambdas, foldid,
     weights)``, exactly.
 
-    Pass the λ sequence to ``cv.glmnet`` as ``lambda =`` (e.g. glmnet's own,
-    ``glmnet(x, y, alpha = 0, standardize = FALSE)$lambda``): every fold is then fitted at
-    exactly those λ, and this function returns the same curves. Without ``lambda =``,
-    ``cv.glmnet`` fits each fold on a λ sequence of its own and interpolates the fold
-    coefficients linearly to the master λ (its ``alignment = "lambda"``), which is not
-    a ridge fit at any λ; that variant is not reproduced here.
+    ``fold_lambdas="given"``: ``cv.glmnet`` was called with ``lambda = lambdas``, so every
+    fold is fitted at exactly those λ. ``fold_lambdas="own"``: the default call without
+    ``lambda =`` (``lambdas`` is then ``cv.glmnet``'s ``$lambda``): glmnet fits each fold
+    on a λ sequence of its own — :func:`glmnet_lambda_sequence` of the fold, its first
+    solution all zeros, the path stopped early as glmnet stops it — and interpolates the
+    fold coefficients linearly in λ to the master λ (``alignment = "lambda"``); this is
+    reproduced step by step. (glmnet's own fits are coordinate descent: with a tiny
+    ``lambda.min.ratio`` they may not converge at the small-λ end, and then their early
+    stop falls elsewhere than the exact fits' here.)
 
     Parameters
     ----------
@@ -53,13 +57,19 @@ def cv_glmnet(X, y, lambdas, foldid, weights=None, fit_intercept: bool = True,
         glmnet's ``intercept``.
     rule : {"min", "1se"}
         Which λ becomes ``alpha``: ``lambda.min`` or ``lambda.1se``.
+    fold_lambdas : {"given", "own"}
+        How ``cv.glmnet`` was called (see above).
+    nlambda, lambda_min_ratio
+        glmnet's, for ``fold_lambdas="own"`` (defaults as glmnet's: 100, and 1e-4 when
+        the fold has more rows than columns, else 0.01).
 
     Returns
     -------
     Selection
         ``alphas`` = ``lambdas`` (glmnet's scale), ``mean`` = ``cvm``, ``se`` = ``cvsd``,
         ``index_min``/``index_1se`` (0-based; glmnet's ``index`` minus 1), ``alpha`` = the
-        chosen λ; ``extra["fold_alphas"]`` (K, L) holds each fold's ridge α and
+        chosen λ; ``extra["fold_alphas"]`` (K arrays) holds each fold's ridge α (for
+        ``"own"``: of the fold's own λ sequence) and
         ``extra["fold_mse"]`` (K, L) the fold errors (glmnet's ``cvraw`` aggregated by fold).
         The final fit on all rows is ``Ridge(alpha = n * lambda / glmnet_sd(y))``.
     """
@@ -76,18 +86,33 @@ def cv_glmnet(X, y, lambdas, foldid, weights=None, fit_intercept: bool = True,
                                  None if weights is None else np.asarray(weights, float))
     if fm.n_folds < 3:
         raise ValueError("cv.glmnet needs at least 3 folds")
+    if fold_lambdas not in ("given", "own"):
+        raise ValueError(f"fold_lambdas must be 'given' or 'own'; got {fold_lambdas!r}")
+    if fold_lambdas == "own" and not fit_intercept:
+        raise ValueError("fold_lambdas='own' is reproduced for intercept = TRUE only")
     mse, fold_weight, fold_alphas = [], [], []
-    for held, train in zip(fm.folds, fm.training(), strict=True):
+    ids = np.asarray(foldid)
+    labels = np.unique(ids)
+    for k, (held, train) in enumerate(zip(fm.folds, fm.training(), strict=True)):
         moments = train if fit_intercept else train.uncentered()
         sd = float(np.sqrt(moments.cyy[0] / moments.weight))
         if sd == 0:
             raise ValueError("y is constant on a training fold: glmnet cannot scale it")
-        alphas = train.weight * lam / sd
-        curve = FoldCurve(train, held, fit_intercept)
-        mse.append(curve.mse(alphas)[:, 0])
+        if fold_lambdas == "given":
+            alphas = train.weight * lam / sd
+            mse.append(FoldCurve(train, held, fit_intercept).mse(alphas)[:, 0])
+        else:
+            n_rows = int(np.sum(ids != labels[k]))
+            ratio = lambda_min_ratio if lambda_min_ratio is not None else \
+                (1e-4 if n_rows > X.shape[1] else 1e-2)
+            own, coef, intercept = _own_path(train, nlambda, ratio)
+            alphas = train.weight * own / sd
+            c, b0 = _interpolate(own, coef, intercept, lam)
+            mse.append(_held_mse(held, c, b0))
         fold_weight.append(held.weight)
         fold_alphas.append(alphas)
-    mse, fold_weight = np.array(mse), np.array(fold_weight)
+    fold_weight = np.array(fold_weight)
+    mse = np.array(mse)
     mean, se = summarize_folds(mse[:, :, None], fold_weight)
     cvm, cvsd = mean[:, 0], se[:, 0]
     at_min = np.flatnonzero(cvm <= cvm.min())
@@ -95,7 +120,82 @@ def cv_glmnet(X, y, lambdas, foldid, weights=None, fit_intercept: bool = True,
     index_1se = int(one_standard_error_index(cvm, cvsd, lam))
     chosen = index_min if rule == "min" else index_1se
     return Selection(lam, "cv.glmnet", cvm, cvsd, None, rule, float(lam[chosen]), index_min,
-                     index_1se, extra={"fold_alphas": np.array(fold_alphas),
+                     index_1se, extra={"fold_alphas": fold_alphas,
                                        "fold_mse": mse, "fold_weight": fold_weight,
                                        "lambda_min": float(lam[index_min]),
                                        "lambda_1se": float(lam[index_1se])})
+
+
+#: glmnet.control defaults: minimum fractional change in deviance explained, its maximum,
+#: and the fewest path steps before stopping early
+_FDEV, _DEVMAX, _MNLAM = 1e-5, 0.999, 5
+
+
+def glmnet_lambda_sequence(moments, nlambda: int = 100, lambda_min_ratio: float = 1e-4,
+                           alpha_glmnet: float = 0.0) -> np.ndarray:
+    r"""glmnet's own λ sequence for centered, weighted moments of (X, y), gaussian family,
+    ``standardize = FALSE``, before early stopping:
+
+    .. math:: \lambda_2 = \rho\,\frac{\max_j |g_j|}{\max(a, 10^{-3})}\,s_y, \quad
+              \lambda_m = \lambda_2\,\rho^{m-2}, \quad
+              \lambda_1 = \lambda_2^2/\lambda_3,
+
+    with :math:`\rho` = ``lambda_min_ratio`` :math:`^{1/(L-1)}`,
+    :math:`g_j = \sum_i \tilde w_i (x_{ij} - \bar x_j)(y_i - \bar y)/s_y` (weights
+    normalized to sum 1) and :math:`\lambda_1` glmnet's extrapolated first value (its
+    first solution is computed at λ = ∞: all coefficients zero).
+    """
+    if nlambda < 3:
+        raise ValueError("nlambda must be >= 3")
+    sd = float(np.sqrt(moments.cyy[0] / moments.weight))
+    g = np.abs(moments.cxy[:, 0]) / moments.weight / sd
+    rho = lambda_min_ratio ** (1.0 / (nlambda - 1))
+    lam = rho * g.max() / max(alpha_glmnet, 1e-3) * sd * rho ** np.arange(nlambda - 1)
+    return np.r_[lam[0] ** 2 / lam[1], lam]
+
+
+def _own_path(train, nlambda, ratio):
+    """A fold's own glmnet ridge path: λ, coefficients (m, p) and intercepts (m,), with
+    glmnet's early stop (deviance explained changes by < 1e-5 of itself, or exceeds
+    0.999, from the 5th λ on)."""
+    from ridgekit.spectrum import from_moments
+
+    lam = glmnet_lambda_sequence(train, nlambda, ratio)
+    sd = float(np.sqrt(train.cyy[0] / train.weight))
+    spec = from_moments(train, True)
+    coef = np.zeros((lam.size, train.n_features))
+    coef[1:] = spec.coef_path(train.weight * lam[1:] / sd)[:, 0]
+    rsq = np.r_[0.0, 1.0 - spec.rss(train.weight * lam[1:] / sd)[:, 0] / train.cyy[0]]
+    stop = lam.size
+    for m in range(1, lam.size):
+        if m + 1 >= min(_MNLAM, lam.size) and (rsq[m] - rsq[m - 1] < _FDEV * rsq[m]
+                                                 or rsq[m] > _DEVMAX):
+            stop = m + 1
+            break
+    coef = coef[:stop]
+    return lam[:stop], coef, train.mean_y[0] - coef @ train.mean_x
+
+
+def _interpolate(lam, coef, intercept, s):
+    """glmnet's ``lambda.interp``: coefficients at ``s`` by linear interpolation in λ
+    between the neighbouring path values (clamped to the ends of the path)."""
+    frac_path = (lam[0] - lam) / (lam[0] - lam[-1])
+    sfrac = np.clip((lam[0] - s) / (lam[0] - lam[-1]), frac_path.min(), frac_path.max())
+    coord = np.interp(sfrac, frac_path, np.arange(lam.size))
+    left, right = np.floor(coord).astype(int), np.ceil(coord).astype(int)
+    denom = frac_path[left] - frac_path[right]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (sfrac - frac_path[right]) / denom
+    f = np.where((left == right) | (np.abs(denom) < np.finfo(float).eps), 1.0, f)
+    c = f[:, None] * coef[left] + (1 - f)[:, None] * coef[right]
+    return c, f * intercept[left] + (1 - f) * intercept[right]
+
+
+def _held_mse(held, coef, intercept):
+    r"""Weighted mean squared error on a fold of coefficients (L, p) and intercepts (L,),
+    from the fold's moments: :math:`(C_{yy} - 2b^TC_{xy} + b^TC_{xx}b
+    + s(\bar y - b_0 - \bar x^Tb)^2)/s`."""
+    quad = np.einsum("lp,pq,lq->l", coef, held.cxx, coef)
+    shift = held.mean_y[0] - intercept - coef @ held.mean_x
+    sse = held.cyy[0] - 2 * coef @ held.cxy[:, 0] + quad + held.weight * shift**2
+    return np.maximum(sse, 0.0) / held.weight

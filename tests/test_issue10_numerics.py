@@ -46,6 +46,20 @@ def test_alpha0_rank_deficient_is_minimum_norm(rng, solver, fit_intercept, weigh
     np.testing.assert_allclose(np.reshape(m.intercept_, (-1,)), intercept, atol=1e-9)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_alpha0_rank_deficient_lsqr_dense_and_sparse(rng, weighted):
+    """LSQR started at zero converges to the minimum-norm solution too."""
+    from scipy import sparse
+
+    X, Y = rank_deficient(rng)
+    w = rng.uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    coef, intercept = min_norm_reference(X, Y, w, True)
+    for data in (X, sparse.csr_matrix(X)):
+        m = Ridge(alpha=0.0, solver="lsqr").fit(data, Y[:, 0], w)
+        np.testing.assert_allclose(m.coef_, coef[0], atol=1e-9)
+        np.testing.assert_allclose(m.intercept_, intercept[0], atol=1e-8)
+
+
 def test_alpha0_auto_matches_linear_regression(rng):
     """The issue's case: auto chooses precise, and must agree with LinearRegression."""
     X, Y = rank_deficient(rng, n=200, p=4)

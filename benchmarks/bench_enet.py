@@ -210,10 +210,11 @@ def main() -> int:
              "sparse_cv": lambda r: sparse_cv_case(r, args.quick),
              "big_n": lambda r: big_n_case(r, args.quick)}
     rows: list[dict] = []
+    print(machine(), flush=True)
     for name, fn in cases.items():
         if args.only is None or name in args.only:
             fn(rows)
-    print(machine())
+            print(f"  {name}: {rows[-1]}", file=sys.stderr, flush=True)
     print(table(rows))
     return 0
 

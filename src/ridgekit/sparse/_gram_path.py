@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ridgekit.sparse._kernels import _JIT, gram_epochs
+from ridgekit.sparse._kernels import _JIT, _update
 
 __all__ = ["gram_path"]
 
@@ -68,6 +68,37 @@ def _gap(beta, g, rr, l1, l2, lo, hi):
 
 
 @numba.njit(**_JIT)
+def _epochs_full(G, c, beta, g, ws, l1, l2, lo, hi, max_epochs, tol):
+    """Covariance-update epochs keeping the *whole* gradient g = c - G beta current
+    (glmnet's covariance updates): each change is one contiguous, vectorized axpy with a
+    row of G, and the KKT check afterwards needs no product."""
+    p = beta.shape[0]
+    k = ws.shape[0]
+    epoch = 0
+    while epoch < max_epochs:
+        epoch += 1
+        dmax = 0.0
+        for a in range(k):
+            j = ws[a]
+            h = G[j, j]
+            bj = beta[j]
+            nb = _update(g[j] + h * bj, h, l1[j], l2[j], lo[j], hi[j])
+            if nb != nb or nb == bj:
+                continue
+            d = nb - bj
+            beta[j] = nb
+            row = G[j]
+            for i in range(p):
+                g[i] -= row[i] * d
+            dh = h * d * d
+            if dh > dmax:
+                dmax = dh
+        if dmax <= tol:
+            break
+    return epoch
+
+
+@numba.njit(**_JIT)
 def _gradient(G, c, beta, g):
     p = beta.shape[0]
     for i in range(p):
@@ -117,6 +148,8 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
         for j in range(p):
             l1[j] = alpha * rho * l1w[j]
             l2[j] = alpha * (1.0 - rho) * l2w[j]
+        if k > 0:
+            _gradient(G, c, beta, g)  # exact again: no drift from many axpy updates
         for j in range(p):
             if ever[j]:
                 inW[j] = True
@@ -140,11 +173,10 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
                     ws[nw] = j
                     nw += 1
             if nw > 0:
-                used += gram_epochs(G, c, beta, ws, l1, l2, lo, hi, max(max_iter - used, 1),
-                                    inner * yy)
+                used += _epochs_full(G, c, beta, g, ws, l1, l2, lo, hi,
+                                     max(max_iter - used, 1), inner * yy)
             else:
                 used += 1
-            _gradient(G, c, beta, g)
             added = False
             if used < max_iter:
                 for j in range(p):

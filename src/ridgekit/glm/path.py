@@ -64,8 +64,10 @@ def fit_path(problem: Problem, alphas: np.ndarray, theta0: np.ndarray | None = N
         res = problem.solve(alphas[i], theta, hess)
         theta = res.theta
         fac = None
-        if exact:  # needed for df and ALO, and as the next λ's first Newton matrix
+        if exact and (stats or on_solution is not None):  # for df and ALO (and next λ)
             hess = problem.hessian(res)
+        elif exact:  # the last (lazy) Hessian starts the next λ
+            hess = res.hessian
         if exact and (stats or on_solution is not None):
             fac = penalized_factor(hess, float(alphas[i]), problem.pen, K)
             if stats:

@@ -223,7 +223,8 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             break
         loss, f0 = _objective(family, eta, Y, w, theta, alpha, pen)
         if mode == "exact":
-            if H is None or (prev_gnorm is not None and gnorm > LAZY_RATIO * prev_gnorm):
+            if H is None or stalled or (prev_gnorm is not None and
+                                        gnorm > LAZY_RATIO * prev_gnorm):
                 H, fac = full_hessian(design, family, state, K), None
             if fac is None:
                 fac = penalized_factor(H, alpha, pen, K)

@@ -11,11 +11,16 @@ import sys
 
 import pytest
 
-os.environ["KERAS_BACKEND"] = "torch"
+#: the backend under test; "torch" unless a test re-runs this suite on another one
+BACKEND = os.environ.get("RIDGEKIT_TEST_KERAS_BACKEND", "torch")
+os.environ["KERAS_BACKEND"] = BACKEND
+if BACKEND == "jax":
+    os.environ.setdefault("JAX_ENABLE_X64", "1")  # float64 variables, as on torch
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 if "keras" in sys.modules and sys.modules["keras"] is not None:  # imported earlier
     _backend = sys.modules["keras"].backend.backend()
-    if _backend != "torch":  # pragma: no cover - depends on the session
+    if _backend != BACKEND:  # pragma: no cover - depends on the session
         pytest.skip(
             f"keras was already imported with the {_backend} backend", allow_module_level=True
         )

@@ -15,6 +15,10 @@ with ``fig.savefig(path)`` or get PNG bytes with :func:`to_png`.
 :func:`geometry`          loss contours, L2 disc and L1 diamond, both constrained minima
 :func:`bias_variance`     bias², variance and MSE against λ
 :func:`weight_decay_heatmap`  a metric over a learning-rate x weight-decay grid
+:func:`classifier_cv_curve`  a LogisticRidgeCV's CV curve (deviance, accuracy, AUC ...)
+:func:`coefficient_path`  coefficients along a LogisticPath, against λ and df
+:func:`calibration_plot`  reliability diagram of :class:`Predictions`
+:func:`confusion_matrix_plot`  confusion matrix of :class:`Predictions`
 :func:`enet_trace`        lasso/elastic-net paths vs log λ, nonzeros on top, CV choices
 :func:`enet_cv_curve`     the CV curve vs log λ as ``plot.cv.glmnet``
 :func:`grouping_effect`   ridge, lasso and elastic net on one correlated design
@@ -23,6 +27,13 @@ with ``fig.savefig(path)`` or get PNG bytes with :func:`to_png`.
 
 from ridgekit.plot._base import to_bytes, to_png
 from ridgekit.plot.bias_variance import bias_variance
+from ridgekit.plot.classification import (
+    Predictions,
+    calibration_plot,
+    classifier_cv_curve,
+    coefficient_path,
+    confusion_matrix_plot,
+)
 from ridgekit.plot.enet import enet_cv_curve, enet_trace, grouping_effect
 from ridgekit.plot.geometry import GeometryProblem, GeometrySolution, geometry, solve_geometry
 from ridgekit.plot.heatmap import weight_decay_heatmap
@@ -44,6 +55,11 @@ __all__ = [
     "weight_decay_heatmap",
     "to_png",
     "to_bytes",
+    "Predictions",
+    "classifier_cv_curve",
+    "coefficient_path",
+    "calibration_plot",
+    "confusion_matrix_plot",
     "enet_trace",
     "enet_cv_curve",
     "grouping_effect",

@@ -8,11 +8,15 @@ so it opens the same way offline, from an e-mail attachment or a CI artifact. It
 * the λ chosen by each rule (given by the caller) with its effective degrees of freedom,
   condition number, training RMSE and coefficient-norm shrinkage;
 * the model: penalty, how it was chosen, intercept, effective df;
-* a coefficient table with the least-squares coefficients and the shrinkage factor
-  :math:`\\beta_j(\\lambda)/\\hat\\beta_j^{LS}` of each;
+* the fit: R², training and cross-validated RMSE, effective df (intercept not counted);
+* the warnings raised while fitting (the grid-edge warning), and a choice on a grid end;
+* a coefficient table on the model's scale and on the original scale (when the features
+  were standardized), beside least squares, with the shrinkage
+  :math:`\\beta_j(\\lambda)/\\hat\\beta_j^{LS}` drawn as a bar;
 * condition numbers of the (centered, possibly standardized) design;
-* figures: the criterion curve (CV curve with standard errors, or the L-curve), the ridge
-  trace against λ and against df, and the filter factors.
+* figures: the criterion curve (CV curve with thin standard-error bars, or the L-curve),
+  the ridge trace against λ and against df (largest coefficients named), residuals
+  against fitted values, and the filter factors.
 
 The quantities come from one decomposition of the data (:func:`ridgekit.ridge_path`);
 the figures from :mod:`ridgekit.plot`. The file is written atomically.
@@ -44,6 +48,14 @@ tr:nth-child(even) td { background: #fafafa; }
 .chosen td { background: #fff3cd !important; font-weight: bold; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { color: #555; font-size: .9em; } .note { color: #666; font-size: .9em; }
+.bar { display: inline-block; position: relative; width: 120px; height: .8em;
+       background: #eee; vertical-align: middle; margin-right: .4em; }
+.bar span { display: block; height: 100%; } .bar i { position: absolute; top: -2px;
+       bottom: -2px; width: 1px; background: #333; }
+ul.warn li { color: #8a4b00; }
+.wrap { overflow-x: auto; } table { max-width: 100%; }
+@media (max-width: 600px) { body { margin: .5em; padding: 0 .3em; }
+                            th, td { padding: .2em .35em; } }
 """
 
 
@@ -52,7 +64,8 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
                  rules: Mapping[str, float] | None = None, selection=None,
                  sample_weight=None, target_name: str = "y",
                  title: str = "ridgekit report", alphas=None,
-                 data_source: str | None = None) -> Path:
+                 data_source: str | None = None, warnings: Sequence[str] | None = None,
+                 x_mean=None, x_scale=None) -> Path:
     """Write a self-contained HTML report of a ridge fit.
 
     Parameters
@@ -86,6 +99,12 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
         the spectrum and every chosen λ.
     data_source : str, optional
         Where the data came from (shown in the summary).
+    warnings : sequence of str, optional
+        Warnings raised while the model was fitted (e.g. the grid-edge warning), shown in
+        their own section; a choice on an end of the grid is detected here too.
+    x_mean, x_scale : array-like of shape (p,), optional
+        When ``X`` was already standardized as ``(X_orig - x_mean) / x_scale`` (and the
+        model fitted on it), the coefficients on the original scale are shown too.
 
     Returns
     -------
@@ -100,15 +119,27 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
     TypeError
         ``model_or_results`` is neither a fitted linear model nor a selection.
     """
+    from ridgekit._report_parts import (
+        coef_section,
+        every_rule,
+        fit_section,
+        warnings_section,
+    )
     from ridgekit.io._atomic import atomic_write
 
     ctx = _Context.build(model_or_results, X, y, feature_names, rules, selection,
                          sample_weight, alphas)
+    ctx.given_scale = (None if x_scale is None else np.asarray(x_scale, float),
+                       None if x_mean is None else np.asarray(x_mean, float))
+    if not ctx.rules:
+        ctx.rules = every_rule(ctx)
     sections = [
         _summary_section(ctx, target_name, data_source),
+        fit_section(ctx),
+        warnings_section(ctx, warnings),
         _rules_section(ctx),
         _model_section(ctx),
-        _coef_section(ctx),
+        coef_section(ctx),
         _conditioning_section(ctx),
         _figures_section(ctx),
     ]
@@ -242,7 +273,14 @@ class _Context:
 
     # small helpers
     def df(self, alpha: float) -> float:
-        return float(self.spectrum.df([alpha])[0])
+        """Effective df, intercept not counted (ridgekit's one convention)."""
+        from ridgekit.select import degrees_of_freedom
+
+        return float(degrees_of_freedom(self.spectrum, [alpha])[0])
+
+    def fitted(self) -> np.ndarray:
+        """Fitted values of the model on the (model-scale) training X."""
+        return self.Xs @ self.coef + self.intercept
 
     def cond(self, alpha: float) -> float:
         return float(self.spectrum.condition_number([alpha])[0])
@@ -297,15 +335,17 @@ def _rules_section(ctx: _Context) -> str:
     return ("<h2>Choice of λ</h2>\n<table><tr><th class=\"name\">rule</th><th>λ (alpha)</th>"
             "<th>effective df</th><th>κ(XᵀX + λI)</th><th>training RMSE</th>"
             "<th>‖β(λ)‖ / ‖β<sub>LS</sub>‖</th></tr>" + "".join(rows) + "</table>\n"
-            '<p class="note">The highlighted row is the λ of the model. df = tr H(λ) counts '
-            "the intercept; RMSE is (weighted) on the training data.</p>")
+            '<p class="note">The highlighted row is the λ of the model. df = Σ μ_j/(μ_j + λ), '
+            "the intercept not counted (as ESL, MASS and glmnet; the command prints the same "
+            "df); RMSE is (weighted) on the training data.</p>")
 
 
 def _model_section(ctx: _Context) -> str:
     rows = [("estimator", _e(ctx.model_label))]
     if ctx.alpha is not None:
         rows += [("λ (alpha)", f"{ctx.alpha:.6g}"),
-                 ("effective degrees of freedom", f"{ctx.df(ctx.alpha):.4f}")]
+                 ("effective degrees of freedom (intercept not counted)",
+                  f"{ctx.df(ctx.alpha):.4f}")]
     sel = ctx.selection
     if sel is not None:
         rows.append(("chosen by", f"{_e(str(sel.criterion))}, rule {_e(str(sel.rule))}"))
@@ -318,29 +358,6 @@ def _model_section(ctx: _Context) -> str:
         rows.append(("model file", f"schema {ctx.metadata.get('schema_version')}, written "
                                    f"{_e(str(ctx.metadata.get('created')))}"))
     return "<h2>Model</h2>\n" + _kv_table(rows)
-
-
-def _coef_section(ctx: _Context) -> str:
-    order = np.argsort(-np.abs(ctx.coef))
-    rows = []
-    for j in order[:_MAX_FEATURE_ROWS]:
-        ratio = ctx.coef[j] / ctx.ols[j] if ctx.ols[j] != 0 else np.nan
-        rows.append(f"<tr><td class=\"name\">{_e(ctx.names[j])}</td><td>{ctx.coef[j]:.6g}</td>"
-                    f"<td>{ctx.ols[j]:.6g}</td><td>{_fmt(ratio, '.3f')}</td></tr>")
-    total = ctx.shrink(ctx.alpha) if ctx.alpha is not None else (
-        float(np.linalg.norm(ctx.coef) / np.linalg.norm(ctx.ols))
-        if np.linalg.norm(ctx.ols) else np.nan)
-    scale_note = (" Coefficients are on the standardized scale the model uses."
-                  if ctx.x_scale is not None else "")
-    ls_note = (" With p > n or a rank-deficient design, least squares is the minimum-norm "
-               "solution." if ctx.spectrum.rank < ctx.p else "")
-    more = (f" Largest {_MAX_FEATURE_ROWS} of {ctx.p} shown." if ctx.p > _MAX_FEATURE_ROWS
-            else "")
-    return ("<h2>Coefficients</h2>\n<table><tr><th class=\"name\">feature</th>"
-            "<th>model β</th><th>least squares β<sub>LS</sub></th>"
-            "<th>shrinkage β / β<sub>LS</sub></th></tr>" + "".join(rows) + "</table>\n"
-            f'<p class="note">Overall ‖β‖ / ‖β<sub>LS</sub>‖ = {_fmt(total, ".4f")}. Sorted by '
-            f"|β|.{scale_note}{ls_note}{more}</p>")
 
 
 def _conditioning_section(ctx: _Context) -> str:
@@ -373,10 +390,15 @@ def _figures_section(ctx: _Context) -> str:
             figures.append((plot.l_curve(sel), "The L-curve and its corner."))
         elif getattr(sel, "mean", None) is not None:
             figures.append((plot.cv_curve(sel),
-                            f"{sel.criterion} criterion over λ with λ_min and λ_1se marked."))
+                            f"{sel.criterion} criterion over λ (thin bars: ± 1 standard "
+                            "error) with λ_min and λ_1se marked."))
     figures.append((plot.ridge_trace(ctx.path, feature_names=ctx.names, mark=marks),
                     "Ridge trace: coefficients against λ (left) and against effective df "
-                    "(right)."))
+                    "(right, intercept not counted); the largest are named at the right."))
+    fitted = ctx.fitted()
+    figures.append((plot.residual_plot(fitted, ctx.y - fitted),
+                    "Training residuals against fitted values, with a running median: "
+                    "curvature or a funnel shape point at a missing term or a transform."))
     ff_alphas = sorted({*marks.values()} or {float(np.median(ctx.path.alphas))})
     figures.append((plot.filter_factors(ctx.spectrum, ff_alphas),
                     "Filter factors μ_j/(μ_j + λ) at the chosen λ values."))

@@ -191,12 +191,19 @@ class _DecoupledWeightDecay:
             out.append(r.detach().to(device=p.device, dtype=p.dtype))
         return out
 
+    #: the base optimizer's own L2 switch, always off here: ridgekit applies the decay
+    _HIDDEN = ("decoupled_weight_decay",)
+
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        base = next((c.__name__ for c in type(self).__mro__[1:]
+                     if c.__module__.startswith("torch.optim")), "Optimizer")
+        lines = [f"{type(self).__name__} (decoupled weight decay on top of torch.optim.{base}: "
+                 "the gradient step never sees the decay)"]
         for i, g in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
+            lines.append(f"    decay: {self._describe(g)}")
             for k in sorted(g):
-                if k == "params":
+                if k == "params" or k in self._HIDDEN:
                     continue
                 v = g[k]
                 if k == "decay_reference" and v is not None:
@@ -204,6 +211,24 @@ class _DecoupledWeightDecay:
                 lines.append(f"    {k}: {v}")
         lines.append(")")
         return "\n".join(lines)
+
+    @staticmethod
+    def _describe(group) -> str:
+        """What the decay does to this group at each step, in words and symbols."""
+        lam = group.get("weight_decay", 0.0)
+        coupling = group.get("decay_coupling")
+        if not lam:
+            return "none (weight_decay = 0)"
+        target = "θ − θ_ref" if group.get("decay_reference") is not None else "θ"
+        shrink = {"lr": f"θ ← θ − lr·λ·({target})  (λ = {lam}, coupled to the learning rate "
+                        "as torch.optim.AdamW)",
+                  "schedule": f"θ ← θ − (lr_t/lr_0)·λ·({target})  (λ = {lam}, follows the "
+                              "schedule, as Loshchilov & Hutter)",
+                  "none": f"θ ← θ − λ·({target})  (λ = {lam}, independent of the learning "
+                          "rate)"}.get(coupling, f"coupling {coupling!r}, λ = {lam}")
+        if group.get("decay_cautious"):
+            shrink += "; cautious: only where the update agrees in sign"
+        return "decoupled, " + shrink
 
     # -------------------------------------------------------------- the rule
     def decay_factor(self, group: Mapping[str, Any]) -> float:

@@ -14,6 +14,7 @@ with ``fig.savefig(path)`` or get PNG bytes with :func:`to_png`.
 :func:`filter_factors`    filter factors per component for a few λ, and the spectrum
 :func:`geometry`          loss contours, L2 disc and L1 diamond, both constrained minima
 :func:`bias_variance`     bias², variance and MSE against λ
+:func:`residual_plot`     residuals against fitted values, with a running median
 :func:`weight_decay_heatmap`  a metric over a learning-rate x weight-decay grid
 :func:`classifier_cv_curve`  a LogisticRidgeCV's CV curve (deviance, accuracy, AUC ...)
 :func:`coefficient_path`  coefficients along a LogisticPath, against λ and df
@@ -37,6 +38,7 @@ from ridgekit.plot.classification import (
 from ridgekit.plot.enet import enet_cv_curve, enet_trace, grouping_effect
 from ridgekit.plot.geometry import GeometryProblem, GeometrySolution, geometry, solve_geometry
 from ridgekit.plot.heatmap import weight_decay_heatmap
+from ridgekit.plot.residuals import residual_plot
 from ridgekit.plot.selection import cv_curve, l_curve, lcurve_corner_index
 from ridgekit.plot.spectrum import filter_factors
 from ridgekit.plot.trace import ridge_trace
@@ -60,6 +62,7 @@ __all__ = [
     "coefficient_path",
     "calibration_plot",
     "confusion_matrix_plot",
+    "residual_plot",
     "enet_trace",
     "enet_cv_curve",
     "grouping_effect",

@@ -57,11 +57,13 @@ def cv_curve(selection: Selection, *, target: int = 0, ax=None, title: str | Non
     df = None if selection.df is None else np.asarray(selection.df, dtype=float)
     order = np.argsort(alphas)
     fig, (axis,) = new_figure(ax)
-    axis.plot(alphas[order], mean[order], color="C3", lw=1.5, marker="o", ms=3,
-              label=f"{selection.criterion} mean")
-    if se is not None:
-        axis.errorbar(alphas[order], mean[order], yerr=se[order], fmt="none", ecolor="0.55",
-                      elinewidth=0.9, capsize=2.5, label="± 1 standard error")
+    axis.plot(alphas[order], mean[order], color="C3", lw=1.5, marker="o",
+              ms=3 if alphas.size <= 40 else 1.5, label=f"{selection.criterion} mean")
+    if se is not None:  # thin, capless bars as glmnet draws them; at most ~40 of them
+        every = max(1, alphas.size // 40)
+        idx = order[::every]
+        axis.errorbar(alphas[idx], mean[idx], yerr=se[idx], fmt="none", ecolor="0.6",
+                      elinewidth=0.6, capsize=0, label="± 1 standard error")
     marks = {}
     for name, index in (("λ_min", selection.index_min), ("λ_1se", selection.index_1se)):
         i = pick(index, target)

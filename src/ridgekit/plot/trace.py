@@ -22,15 +22,15 @@ _AGAINST = ("alpha", "df", "both")
 def ridge_trace(path: RidgePath, *, feature_names: Sequence[str] | None = None,
                 against: str = "both", target: int = 0,
                 mark: Mapping[str, float] | None = None, ax=None,
-                title: str | None = None) -> Figure:
+                title: str | None = None, label_top: int = 6) -> Figure:
     """Plot the ridge trace of a :class:`~ridgekit.linear_model.RidgePath`.
 
     Parameters
     ----------
     path : RidgePath
         Any object with ``alphas`` (L,), ``coefs`` (L, p) or (L, t, p) and ``df`` (L,).
-        When it also has a ``spectrum``, marked λ values are placed on the df axis exactly
-        (``spectrum.df``); otherwise by interpolation along the grid.
+        When it also has ``df_at(alpha)``, marked λ values are placed on the df axis
+        exactly; otherwise by interpolation along the grid.
     feature_names : sequence of str, optional
         Legend labels (default ``x0``, ``x1``, ...).
     against : {"both", "alpha", "df"}, default="both"
@@ -42,6 +42,10 @@ def ridge_trace(path: RidgePath, *, feature_names: Sequence[str] | None = None,
     ax : Axes, optional
         Draw into this axes (``against`` must then be "alpha" or "df").
     title : str, optional
+    label_top : int, default=6
+        Name the ``label_top`` features with the largest least-squares-end coefficients
+        at the right end of the df panel (or the left end of the λ panel), spread so the
+        labels do not overlap. The legend sits outside the axes, off the curves.
 
     Returns
     -------
@@ -83,19 +87,45 @@ def ridge_trace(path: RidgePath, *, feature_names: Sequence[str] | None = None,
             set_alpha_axis(axis, alphas)
             mark_alphas(axis, mark)
         else:
-            axis.set_xlabel("effective degrees of freedom tr H(λ)")
+            axis.set_xlabel("effective degrees of freedom (intercept not counted)")
             mark_alphas(axis, mark, x_of=lambda a: _df_at(path, alphas, df, a))
         axis.set_ylabel("coefficient")
         axis.grid(True, alpha=0.3)
-    _legend(axes[-1], p)
+    if label_top > 0:
+        _label_ends(axes[-1], panels[-1], alphas, df, coefs, names, colors, label_top)
+    _legend(fig, axes[-1], p, ax is None)
     axes[0].set_title(title or "Ridge trace")
     return fig
 
 
+def _label_ends(axis, kind, alphas, df, coefs, names, colors, k) -> None:
+    """Names of the k largest coefficients at the least-penalized end, spread apart."""
+    end = -1 if kind == "df" else 0  # grid sorted by λ: index 0 is the smallest λ
+    values = coefs[end if kind == "alpha" else int(np.argmax(df))]
+    top = np.argsort(-np.abs(values))[: min(k, values.size)]
+    lo, hi = axis.get_ylim()
+    gap = 0.055 * (hi - lo)
+    order = top[np.argsort(values[top])]
+    ys = [float(values[j]) for j in order]
+    for i in range(1, len(ys)):  # push labels apart upward, then recentre
+        ys[i] = max(ys[i], ys[i - 1] + gap)
+    shift = (np.mean([values[j] for j in order]) - np.mean(ys)) if ys else 0.0
+    ys = [y + shift for y in ys]
+    if kind == "df":
+        x0, x1 = axis.get_xlim()
+        axis.set_xlim(x0, x1 + 0.22 * (x1 - x0))
+        x, ha = x1 + 0.02 * (x1 - x0), "left"
+    else:
+        x, ha = float(alphas[0]), "right"
+    for j, y in zip(order, ys, strict=True):
+        axis.annotate(str(names[j]), (x, y), color=colors[j], fontsize="small", ha=ha,
+                      va="center", xytext=(2 if ha == "left" else -4, 0),
+                      textcoords="offset points", annotation_clip=False)
+
+
 def _df_at(path, alphas, df, alpha: float) -> float:
-    spectrum = getattr(path, "spectrum", None)
-    if spectrum is not None and hasattr(spectrum, "df"):
-        return float(np.asarray(spectrum.df([alpha]))[0])
+    if hasattr(path, "df_at"):  # the path's own df convention (intercept not counted)
+        return float(path.df_at(alpha))
     x = np.log(np.maximum(alphas, np.finfo(float).tiny))
     return float(np.interp(np.log(max(alpha, np.finfo(float).tiny)), x, df))
 
@@ -107,11 +137,19 @@ def _colors(p: int):
     return [cmap(j if p <= 10 else j / max(p - 1, 1)) for j in range(p)]
 
 
-def _legend(axis, p: int) -> None:
-    if p <= 20:
-        axis.legend(fontsize="small", ncols=1 if p <= 10 else 2, loc="best")
-    elif axis.get_legend_handles_labels()[0]:
-        handles, labels = axis.get_legend_handles_labels()
-        marks = [(h, lab) for h, lab in zip(handles, labels, strict=True) if "=" in lab]
-        if marks:
-            axis.legend(*zip(*marks, strict=True), fontsize="small")
+def _legend(fig, axis, p: int, own_figure: bool) -> None:
+    """Legend outside the axes (right of the figure), never on the curves."""
+    handles, labels = axis.get_legend_handles_labels()
+    if p > 20:  # too many features for a legend: only the marked λ values
+        pairs = [(h, lab) for h, lab in zip(handles, labels, strict=True) if "=" in lab]
+        if not pairs:
+            return
+        handles, labels = (list(t) for t in zip(*pairs, strict=True))
+    if not handles:
+        return
+    ncols = 1 if len(handles) <= 12 else 2
+    if own_figure:
+        fig.legend(handles, labels, fontsize="small", ncols=ncols, loc="outside right upper")
+    else:
+        axis.legend(handles, labels, fontsize="small", ncols=ncols, loc="upper left",
+                    bbox_to_anchor=(1.01, 1.0), borderaxespad=0)

@@ -23,7 +23,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .adam_grid import GridResult, adam_vs_adamw_grid, separability
+from .adam_grid import (
+    GridResult,
+    adam_grid_size,
+    adam_vs_adamw_grid,
+    grid_conclusion,
+    separability,
+)
 from .early_stopping import EarlyStoppingResult, early_stopping_vs_ridge
 from .sgd_equivalence import EquivalenceResult, sgd_l2_equivalence
 from .weight_norms import WeightNormResult, weight_norms
@@ -35,6 +41,10 @@ __all__ = [
     "GridResult",
     "WeightNormResult",
     "adam_vs_adamw_grid",
+    "adam_grid_size",
+    "conclusion",
+    "grid_conclusion",
+    "n_runs",
     "early_stopping_vs_ridge",
     "main",
     "run",
@@ -62,12 +72,44 @@ EXPERIMENTS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
 }
 
 
-def run(name: str, *, quick: bool = False, **kwargs: Any):
-    """Run one experiment by name; ``quick`` uses a seconds-sized configuration."""
+def _config(name: str, quick: bool, kwargs: dict) -> tuple[Callable[..., Any], dict]:
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; valid names are: " + ", ".join(EXPERIMENTS))
     fn, quick_kw = EXPERIMENTS[name]
-    return fn(**({**quick_kw, **kwargs} if quick else kwargs))
+    return fn, ({**quick_kw, **kwargs} if quick else dict(kwargs))
+
+
+def n_runs(name: str, *, quick: bool = False, **kwargs: Any) -> int:
+    """How many training runs (progress steps) :func:`run` will report for ``name``:
+    the cells x seeds x optimizers of ``adam-grid``, 1 for the others."""
+    fn, kw = _config(name, quick, kwargs)
+    if fn is adam_vs_adamw_grid:
+        return adam_grid_size(**{k: v for k, v in kw.items()
+                                 if k in ("lrs", "decays", "seeds")})
+    return 1
+
+
+def run(name: str, *, quick: bool = False, progress: Callable[[int, int], None] | None = None,
+        **kwargs: Any):
+    """Run one experiment by name; ``quick`` uses a seconds-sized configuration.
+
+    ``progress(done, total)`` is called after every training run (every grid cell and
+    seed of ``adam-grid``; once at the end for the others).
+    """
+    fn, kw = _config(name, quick, kwargs)
+    if fn is adam_vs_adamw_grid:
+        return fn(**kw, progress=progress)
+    result = fn(**kw)
+    if progress is not None:
+        progress(1, 1)
+    return result
+
+
+def conclusion(result) -> str:
+    """What an experiment found, in a few plain sentences (empty when it has no verdict)."""
+    if isinstance(result, GridResult):
+        return grid_conclusion(result)
+    return ""
 
 
 def _summary(result) -> dict[str, Any]:

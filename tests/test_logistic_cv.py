@@ -89,6 +89,12 @@ def test_kfold_selects_as_logistic_regression_cv(rng):
     np.testing.assert_allclose(m.coef_, sk.coef_, rtol=1e-6, atol=1e-8)
     # deviance (the default) is twice the log-loss: same choice
     assert LogisticRidgeCV(grid, cv=splits).fit(X, y).alpha_ == m.alpha_
+    # looser fold fits (scikit-learn's default-tolerance equivalent) choose the same; the
+    # final fit keeps tol
+    loose = LogisticRidgeCV(grid, cv=splits, scoring="log_loss", cv_tol=1e-4 * 160).fit(X, y)
+    assert loose.alpha_ == m.alpha_
+    np.testing.assert_allclose(loose.coef_, m.coef_, rtol=1e-12)
+    np.testing.assert_allclose(loose.selection_.mean, m.selection_.mean, rtol=1e-4)
 
 
 @pytest.mark.parametrize("scoring", ["deviance", "accuracy", "roc_auc", "neg_brier_score"])

@@ -93,7 +93,7 @@ def test_multinomial_string_labels_equal_sklearn(rng):
     assert set(m.predict(X)) <= set(m.classes_)
 
 
-@pytest.mark.parametrize("solver", ["newton-cholesky", "newton-cg"])
+@pytest.mark.parametrize("solver", ["newton-cholesky", "newton-cg", "newton-block"])
 @pytest.mark.parametrize("kind", ["binary", "multi"])
 def test_sample_and_class_weights_equal_sklearn(rng, solver, kind):
     X, y = _binary(rng) if kind == "binary" else _multi(rng, K=3)

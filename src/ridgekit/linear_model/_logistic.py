@@ -30,7 +30,7 @@ from ridgekit.glm import (
 
 __all__ = ["LogisticRidge", "logistic_path", "build_problem", "LogisticClassifierBase"]
 
-SOLVERS = ("auto", "newton-cholesky", "newton-cg")
+SOLVERS = ("auto", "newton-cholesky", "newton-cg", "newton-block")
 
 
 def _check_l1_ratio(l1_ratio) -> None:
@@ -195,11 +195,12 @@ class LogisticRidge(LogisticClassifierBase):
     l1_ratio : float, default=0.0
         Only 0 is accepted for now (the elastic-net penalty needs the coordinate-descent
         room, not wired in yet); any other value raises ``ValueError``.
-    solver : {"auto", "newton-cholesky", "newton-cg"}, default="auto"
+    solver : {"auto", "newton-cholesky", "newton-cg", "newton-block"}, default="auto"
         ``newton-cholesky``: Newton/IRLS with a Cholesky factor of the penalized Hessian.
-        ``newton-cg``: truncated Newton (CG with Hessian-vector products), for large p and
-        sparse X. ``auto`` picks Cholesky up to 2000 parameters (600 for multinomial,
-        which then uses block-preconditioned CG up to 2000 features).
+        ``newton-cg``: truncated Newton (CG with Hessian-vector products), for large p,
+        sparse X and the multinomial with many parameters. ``newton-block``: CG
+        preconditioned by the per-class diagonal Hessian blocks (Cholesky). ``auto``
+        picks Cholesky up to 2000 parameters (600 for the multinomial), else newton-cg.
     tol : float, default=1e-8
         Stop when :math:`\\lVert\\nabla F\\rVert_2 \\le` tol (the objective above, not
         divided by n), or when the Newton decrement reaches rounding level.

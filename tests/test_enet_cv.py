@@ -162,3 +162,21 @@ def test_bad_input(data, kwargs, message):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=message):
             ElasticNetCV(cv=3, **kwargs).fit(X, y)
+
+
+def test_relax_ridge_refit_on_active_set(data):
+    """gamma = 0 with relax="ridge": the final coefficients are the ridge fit (the elastic
+    net's own L2 part) on the active set of the chosen alpha, from a dense solve."""
+    X, y = data
+    cv = ElasticNetCV(l1_ratio=0.5, cv=3, alphas=10, relax="ridge", gammas=[0.0],
+                      **TIGHT).fit(X, y)
+    A = np.flatnonzero(cv.path_.coef(cv.alpha_))
+    Xc, yc = X - X.mean(0), y - y.mean()
+    n = X.shape[0]
+    lam2 = cv.alpha_ * 0.5
+    sol = np.linalg.solve(Xc[:, A].T @ Xc[:, A] / n + lam2 * np.eye(A.size),
+                          Xc[:, A].T @ yc / n)
+    expected = np.zeros(X.shape[1])
+    expected[A] = sol
+    np.testing.assert_allclose(cv.coef_, expected, rtol=1e-8, atol=1e-10)
+    assert cv.intercept_ == pytest.approx(y.mean() - X.mean(0) @ expected)

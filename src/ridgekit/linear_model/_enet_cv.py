@@ -48,7 +48,8 @@ __all__ = ["ElasticNetCV", "LassoCV"]
 
 #: the fold paths are solved to ``tol * FOLD_TOL_FACTOR``: near its minimum the CV curve is
 #: flat, and errors of a loosely solved path (relative size ~tol) would decide the choice.
-#: On the Gram the extra epochs cost little (a tenth of the gap is a few epochs per α).
+#: On the Gram the extra epochs cost little (a tenth of the gap is a few epochs per α);
+#: on the row designs (p > n, sparse X) they do not, and ``tol`` is used as given.
 FOLD_TOL_FACTOR = 0.1
 
 
@@ -77,8 +78,8 @@ class ElasticNetCV(LinearRegressorBase):
     gammas : sequence of float in [0, 1], default=(0, 0.25, 0.5, 0.75, 1)
     fit_intercept, precompute, max_iter, tol, positive, standardize, penalty_factor,
     lower_bounds, upper_bounds, screening
-        As in :class:`~ridgekit.linear_model.ElasticNet`; the fold paths are solved to
-        ``tol / 10`` (:data:`FOLD_TOL_FACTOR`), the final fit to ``tol``.
+        As in :class:`~ridgekit.linear_model.ElasticNet`; on the Gram route the fold paths
+        are solved to ``tol / 10`` (:data:`FOLD_TOL_FACTOR`), the final fit to ``tol``.
 
     Attributes
     ----------
@@ -195,7 +196,8 @@ class ElasticNetCV(LinearRegressorBase):
             grid = self._grid(full, rho, t)
             grids.append(grid)
             errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
-                                       self.tol * FOLD_TOL_FACTOR, self.max_iter,
+                                       self.tol * (FOLD_TOL_FACTOR if folds.route == "gram"
+                                                   else 1.0), self.max_iter,
                                        self.screening, kind, gammas))
         # errors[i]: (n_gamma, K, L, t)
         weights = folds.weights

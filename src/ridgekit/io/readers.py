@@ -92,8 +92,8 @@ def detect_format(path: str | Path) -> str:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in SUFFIXES:
         return SUFFIXES[suffixes[-1]]
-    raise DataError(f"cannot tell the format of {p} from its name; give the format, one of "
-                    f"{', '.join(FORMATS)}")
+    raise DataError(f"cannot tell the format of {p} from its name; give it with format= "
+                    f"(--format on the command line): one of {', '.join(FORMATS)}")
 
 
 @dataclass

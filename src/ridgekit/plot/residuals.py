@@ -49,7 +49,7 @@ def residual_plot(fitted, residuals, *, ax=None, title: str | None = None,
     axis.axhline(0.0, color="0.3", lw=1)
     if n >= 20:  # running median over ~n/10 neighbours in fitted order
         order = np.argsort(f)
-        k = max(5, n // 10)
+        k = max(15, n // 6)
         centers = np.arange(k // 2, n - k // 2, max(1, n // 200))
         med = [np.median(r[order][c - k // 2: c + k // 2 + 1]) for c in centers]
         axis.plot(f[order][centers], med, color="C3", lw=1.6, label="running median")

@@ -180,3 +180,17 @@ def test_relax_ridge_refit_on_active_set(data):
     expected[A] = sol
     np.testing.assert_allclose(cv.coef_, expected, rtol=1e-8, atol=1e-10)
     assert cv.intercept_ == pytest.approx(y.mean() - X.mean(0) @ expected)
+
+
+def test_fit_moments_equals_fit(data):
+    """From fold moments alone (as the streamed command line fit would) = from arrays."""
+    from ridgekit.moments import FoldMoments
+
+    X, y = data
+    ids = np.repeat(np.arange(5), 30)
+    a = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=ids, alphas=20, **TIGHT).fit(X, y)
+    b = ElasticNetCV(l1_ratio=[0.5, 1.0], alphas=20, **TIGHT).fit_moments(
+        FoldMoments.from_arrays(X, y, ids))
+    assert a.alpha_ == b.alpha_ and a.l1_ratio_ == b.l1_ratio_
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.predict(X), a.predict(X), rtol=1e-10)

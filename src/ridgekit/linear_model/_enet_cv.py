@@ -187,10 +187,38 @@ class ElasticNetCV(LinearRegressorBase):
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr", "csc"))
         splits = as_splits(5 if self.cv is None else self.cv, X,
                            Y[:, 0] if y_was_1d else Y, groups)
-        t, p = Y.shape[1], X.shape[1]
         folds = _FoldData(X, Y, w, splits, self.fit_intercept, choose_route(X, self.precompute))
         full = problem_from_moments(folds.total, self.fit_intercept) if folds.total is not None \
             else build_problem(X, Y, w, self.fit_intercept, self.precompute)
+        return self._select(folds, full, ratios, kind, gammas, y_was_1d, X.dtype)
+
+    def fit_moments(self, folds: FoldMoments, feature_names=None):
+        """Choose α (and ``l1_ratio``, γ) by exact k-fold from per-fold moments alone (data
+        streamed from disk or reduced on a cluster) and fit on their merge: the Gram route
+        end to end, never the rows. ``cv`` and ``precompute`` are ignored.
+
+        Parameters
+        ----------
+        folds : FoldMoments
+        feature_names : sequence of str, optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if folds.n_folds < 2:
+            raise ValueError("k-fold needs at least 2 folds with samples")
+        ratios, kind, gammas = self._ratios(), self._relax_kind(), self._gammas()
+        data = _FoldData.from_fold_moments(folds, self.fit_intercept)
+        full = problem_from_moments(data.total, self.fit_intercept)
+        self.n_features_in_ = full.n_features
+        if feature_names is not None:
+            self.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        return self._select(data, full, ratios, kind, gammas, full.n_targets == 1, np.float64)
+
+    def _select(self, folds, full, ratios, kind, gammas, y_was_1d, dtype):
+        t, p = full.n_targets, full.n_features
         grids, errors = [], []
         for rho in ratios:
             grid = self._grid(full, rho, t)
@@ -220,7 +248,7 @@ class ElasticNetCV(LinearRegressorBase):
                        "gamma": float(gammas[g_best])})
             selections.append(sel)
         self._finish(full, ratios, grids, errors, selections, i_best, g_best, gammas, kind,
-                     y_was_1d, X.dtype)
+                     y_was_1d, dtype)
         return self
 
     def _grid(self, problem, rho, t) -> np.ndarray:
@@ -306,6 +334,7 @@ class _FoldData:
         self.fit_intercept = fit_intercept
         self.route = route
         self.Y = Y
+        self.n_targets = Y.shape[1]
         self.total = None  # moments of all rows, when the folds partition them
         n = X.shape[0]
         partitions = fold_partitions(splits, n) if route == "gram" else None
@@ -338,10 +367,24 @@ class _FoldData:
             cls = SparseDesign if route == "sparse" else DenseDesign
             self._designs = [cls(X, wt, fit_intercept) for wt in self.train_w]
 
+    @classmethod
+    def from_fold_moments(cls, fm: FoldMoments, fit_intercept: bool) -> _FoldData:
+        """The Gram route from given fold moments (no rows at all)."""
+        self = cls.__new__(cls)
+        self.fit_intercept = fit_intercept
+        self.route = "gram"
+        self.total = fm.total()
+        self.pairs = list(zip(fm.training(), fm.folds, strict=True))
+        if not fit_intercept:
+            self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
+        self.weights = np.array([held.weight for _, held in self.pairs])
+        self.n_targets = self.total.n_targets
+        return self
+
     def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas) -> np.ndarray:
         """Validation MSE, shape (n_gamma, K, L, t)."""
         K = len(self.weights)
-        t = self.Y.shape[1]
+        t = self.n_targets
         out = np.empty((gammas.size, K, grid.size, t))
         for f in range(K):
             for k in range(t):

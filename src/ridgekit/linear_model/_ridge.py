@@ -105,11 +105,14 @@ class Ridge(LinearRegressorBase):
         self
         """
         from ridgekit.scale.dask import is_dask_collection
+        from ridgekit.xp import fit_ridge_xp, is_xp_input
 
         if is_dask_collection(X):  # blockwise moments on the workers; X never moves
             from ridgekit.scale.estimators import fit_ridge
 
             return fit_ridge(self, X, y, sample_weight)
+        if is_xp_input(X):  # torch / CuPy / array-api-strict: on their own device
+            return fit_ridge_xp(self, X, y, sample_weight)
         self._validate_params()
         # the gram route finds NaN/inf in the moments, saving a pass over a tall X
         shape = getattr(X, "shape", ())

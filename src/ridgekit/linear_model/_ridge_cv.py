@@ -160,11 +160,14 @@ class RidgeCV(LinearRegressorBase):
         self
         """
         from ridgekit.scale.dask import is_dask_collection
+        from ridgekit.xp import fit_ridge_cv_xp, is_xp_input
 
         if is_dask_collection(X):  # blockwise moments on the workers; X never moves
             from ridgekit.scale.estimators import fit_ridge_cv
 
             return fit_ridge_cv(self, X, y, sample_weight, groups)
+        if is_xp_input(X):  # torch / CuPy / array-api-strict: on their own device
+            return fit_ridge_cv_xp(self, X, y, sample_weight, groups)
         self._validate_params()
         X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr",))
         cv = "loo" if self.cv is None else self.cv

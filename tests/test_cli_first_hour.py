@@ -341,7 +341,7 @@ def test_report_sections_and_one_df(diabetes, tmp_path):
     html = html_path.read_text()
     for needle in ("R² (training)", "RMSE by k-fold CV", "Warnings", "β, standardized X",
                    "β, original X", "HKB", "Lawless-Wang", "L-curve", "evidence",
-                   "discrepancy", 'class="bar"', "Residuals"):
+                   "discrepancy", 'class="bar"', "residuals against fitted"):
         assert needle in html, needle
     assert html.count("data:image/png;base64") >= 4
     # one df everywhere: the command's title and the report agree (intercept not counted)

@@ -124,3 +124,35 @@ def test_main_writes_files(tmp_path, capsys):
     assert exc.value.code == 2
     with pytest.raises(ValueError, match="valid names"):
         run("nope")
+
+
+def test_adamw_repr_says_what_it_does():
+    """Issue 13 item 10: no `decoupled_weight_decay: False` beside the decoupled coupling;
+    the repr states the decay rule (checked against the coupling's documented formula)."""
+    torch = pytest.importorskip("torch")
+    from ridgekit.nn import AdamW
+
+    p = torch.nn.Parameter(torch.zeros(3))
+    text = repr(AdamW([p], lr=1e-3, weight_decay=0.1))
+    assert "decoupled_weight_decay" not in text
+    assert "decoupled weight decay on top of torch.optim.Adam" in text
+    assert "(lr_t/lr_0)·λ" in text and "λ = 0.1" in text
+    lr_coupled = repr(AdamW([p], lr=1e-3, weight_decay=0.1, coupling="lr"))
+    assert "lr·λ" in lr_coupled and "torch.optim.AdamW" in lr_coupled
+    assert "none (weight_decay = 0)" in repr(AdamW([p], lr=1e-3, weight_decay=0.0))
+
+
+def test_grid_conclusion_and_size_match_the_grid():
+    pytest.importorskip("torch")
+    from ridgekit.nn.experiments import adam_grid_size, grid_conclusion
+    from ridgekit.nn.experiments.adam_grid import GridResult
+
+    lrs, decays, seeds = [1e-3, 1e-2, 1e-1], {"adam_l2": [1e-3, 1e-2], "adamw": [1e-3]}, [0, 1]
+    assert adam_grid_size(lrs, decays, seeds) == 3 * 2 * 2 + 3 * 1 * 2
+    sep = {"test_loss": {"adam_l2": {"best_log10_decay": [-3.0, -2.0, -1.0], "slope": 1.0},
+                         "adamw": {"best_log10_decay": [-2.0, -2.0, -2.0], "slope": 0.0}}}
+    result = GridResult(lrs=lrs, decays=decays, seeds=seeds, test_error={}, test_loss={},
+                        train_loss={}, separability=sep)
+    text = grid_conclusion(result)
+    assert "moves over 2.00 decades" in text and "moves over 0.00 decades" in text
+    assert "more for Adam + L2 than for AdamW" in text and "digits" in text

@@ -250,7 +250,7 @@ def test_missing_foreign_and_truncated_files(tmp_path, saved):
     _refused(tmp_path / "absent.npz", "no such model file")
     _refused(tmp_path, "is a directory")
     (tmp_path / "text.npz").write_text("hello, not a model")
-    _refused(tmp_path / "text.npz", "not a valid ridgekit model file")
+    _refused(tmp_path / "text.npz", "not a ridgekit model file")
     raw = saved.read_bytes()
     for cut in (10, len(raw) // 2, len(raw) - 30):
         (tmp_path / "cut.npz").write_bytes(raw[:cut])
@@ -261,6 +261,10 @@ def test_missing_foreign_and_truncated_files(tmp_path, saved):
     _refused(tmp_path / "plain.npz", "no __metadata__")
     np.savez(tmp_path / "obj.npz", __metadata__=np.array([{"a": 1}], dtype=object))
     _refused(tmp_path / "obj.npz", "not a valid ridgekit model file")
+    for name in ("text.npz", "obj.npz"):  # a model reader never suggests an unsafe load
+        with pytest.raises(ModelFileError) as info:
+            load(tmp_path / name)
+        assert "allow_pickle" not in str(info.value)
 
 
 def test_flipped_byte_is_detected(tmp_path, saved):

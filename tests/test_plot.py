@@ -78,7 +78,23 @@ def test_ridge_trace_df_marks_use_the_spectrum(prostate_path):
     path, _ = prostate_path
     fig = plot.ridge_trace(path, against="df", mark={"m": 7.0})
     x = fig.axes[0].lines[-1].get_xdata()[0]
-    assert x == pytest.approx(path.spectrum.df([7.0])[0], rel=1e-12)
+    # the path's df convention (intercept not counted): tr H of the centered fit
+    assert x == pytest.approx(path.spectrum.df([7.0])[0] - 1.0, rel=1e-12)
+    labels = [t.get_text() for t in fig.axes[0].texts]  # the largest are named
+    assert len(labels) == 6 and len(set(labels)) == 6
+
+
+def test_figure_formats_and_residual_plot(rng):
+    from ridgekit.plot import to_bytes
+
+    fitted = rng.normal(size=200)
+    fig = plot.residual_plot(fitted, 0.3 * fitted**2 + rng.normal(size=200) * 0.1)
+    assert_not_blank(fig)
+    assert to_bytes(fig, "pdf")[:4] == b"%PDF" and b"<svg" in to_bytes(fig, "svg")[:400]
+    with pytest.raises(ValueError, match="jpg"):
+        to_bytes(fig, "jpg")
+    with pytest.raises(ValueError, match="same non-zero length"):
+        plot.residual_plot([1.0, 2.0], [1.0])
 
 
 def test_cv_curve(kfold_selection):

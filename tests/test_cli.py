@@ -104,10 +104,10 @@ def test_kfold_fit_streams_and_matches_in_memory(tmp_path, data):
               "--alphas", "logspace:-2:3:20", "--seed", "3", "--out", model)
     assert res.returncode == 0, res.stderr
     assert "rows" in res.stderr  # the progress bar was drawn
+    from sklearn.model_selection import KFold
+
     from ridgekit import RidgeCV
     from ridgekit.io import load
-
-    from sklearn.model_selection import KFold
 
     ref = RidgeCV(np.logspace(-2, 3, 20), cv=KFold(5, shuffle=True, random_state=3),
                   rule="1se").fit(X, y)

@@ -115,19 +115,15 @@ def _objective(family, eta, Y, w, theta, alpha, pen) -> tuple[float, float]:
 
 
 class _Hv:
-    """Products with the penalized Hessian at a fixed state (plus the shift term)."""
+    """Products with the penalized Hessian at a fixed state; also returns A V."""
 
-    def __init__(self, design, family, state, alpha, pen, shift_c):
+    def __init__(self, design, family, state, alpha, pen):
         self.design, self.family, self.state = design, family, state
         self.apen = alpha * pen[:, None]
-        self.shift_c = shift_c
 
     def __call__(self, V):
         ev = self.design.eta(V)
-        HV = self.design.rmatvec(self.family.hess_eta(self.state, ev)) + self.apen * V
-        if self.shift_c is not None:
-            HV += self.shift_c[:, None] * V.mean(axis=1, keepdims=True)
-        return HV, ev
+        return self.design.rmatvec(self.family.hess_eta(self.state, ev)) + self.apen * V, ev
 
 
 def _preconditioner(mode, design, family, state, alpha, pen, K):
@@ -232,7 +228,7 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             step = -fac.solve(g.T.ravel()).reshape(K, -1).T
             estep = design.eta(step)
         else:
-            hv = _Hv(design, family, state, alpha, pen, None)
+            hv = _Hv(design, family, state, alpha, pen)
             if refresh or precond is None:
                 precond = _preconditioner(mode, design, family, state, alpha, pen, K)
                 if K > 1:  # CG stays in the shift-free subspace, where H is definite

@@ -109,8 +109,7 @@ class Problem:
         """
         design, pen = self.design, self.pen
         pbar = self.class_means()
-        K = self.K
-        hk = pbar * (1 - pbar) if K == 1 else pbar * (1 - pbar)
+        hk = pbar * (1 - pbar)  # null-model curvature per class (binomial: one value)
         keep = pen > 0
         if design.d <= EXACT_LIMIT:
             G = design.gram(self.w)

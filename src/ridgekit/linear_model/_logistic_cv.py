@@ -156,7 +156,13 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         self._validate_params()
         _check_l1_ratio(self.l1_ratio)
         problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)
-        self._y = np.asarray(y)
+        self._y = np.asarray(y)  # labels for scikit-learn scorers, dropped after fit
+        try:
+            return self._fit(problem, classes, codes, eval_w, X, groups)
+        finally:
+            del self._y
+
+    def _fit(self, problem, classes, codes, eval_w, X, groups):
         grid = self._grid(problem)
         name = "deviance" if self.scoring is None else self.scoring
         on_solution, collect = None, None
@@ -190,7 +196,6 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         self.best_score_ = float(-sel.mean[i]) if name not in ("accuracy", "roc_auc") \
             else float(1.0 - sel.mean[i])
         self.path_ = path
-        del self._y
         return self
 
     def _grid(self, problem) -> np.ndarray:

@@ -5,7 +5,6 @@ reference; no host transfer inside a fit; CUDA tests where a device exists."""
 from __future__ import annotations
 
 import contextlib
-import warnings
 
 import numpy as np
 import pytest
@@ -276,24 +275,16 @@ def test_cuda_equals_numpy(rng, cv, rule):
 
 @pytest.mark.gpu
 @needs_cuda
-def test_cuda_float32_and_syncs_only_in_eigh(rng):
-    """float32 on CUDA (float64 accumulation) within 1e-5 of numpy. With
-    torch.cuda.set_sync_debug_mode("warn") every synchronising call warns; the only ones
-    allowed are torch.linalg.eigh's check of cuSOLVER's info flag (one per decomposition:
-    the whole data and each of the 5 training folds)."""
+def test_cuda_float32_without_readback(rng):
+    """float32 on CUDA (float64 accumulation) within 1e-5 of numpy, the fit run with every
+    Python-side device-to-host read-back patched to raise. (torch.linalg.eigh's own C++
+    check of cuSOLVER's info flag is not visible to this guard: one small read-back per
+    decomposition, K + 1 per k-fold fit.)"""
     X, Y = _data(rng, dtype=np.float32)
     ref = RidgeCV(alphas=GRID, cv=5, alpha_per_target=True).fit(X, Y)
     Xc, Yc = _cuda(X), _cuda(Y)
-    torch.cuda.synchronize()
-    torch.cuda.set_sync_debug_mode("warn")
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            got = RidgeCV(alphas=GRID, cv=5, alpha_per_target=True).fit(Xc, Yc)
-    finally:
-        torch.cuda.set_sync_debug_mode("default")
-    syncs = [w for w in caught if "synchroniz" in str(w.message).lower()]
-    assert len(syncs) <= 6, [str(w.message) for w in syncs]
-    assert got.coef_.dtype == torch.float32
+    with _no_torch_readback():
+        got = RidgeCV(alphas=GRID, cv=5, alpha_per_target=True).fit(Xc, Yc)
+    assert got.coef_.dtype == torch.float32 and got.coef_.is_cuda
     np.testing.assert_allclose(to_numpy(got.coef_), ref.coef_, rtol=1e-5,
                                atol=1e-5 * np.abs(ref.coef_).max())

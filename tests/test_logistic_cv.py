@@ -166,3 +166,23 @@ def test_default_grid_int_cv_and_path(rng):
     m2 = LogisticRidgeCV(m.alphas_, cv=splits).fit(X, y)
     assert m2.alpha_ == m.alpha_  # int cv is StratifiedKFold(k), as scikit-learn's
     np.testing.assert_allclose(m.selection_.df, m.path_.df)
+
+
+def test_weighted_shuffle_split_folds_equal_sklearn_refits(rng):
+    """Lockstep fold paths (zero weights on held-out rows) = a refit per training set."""
+    from sklearn.model_selection import ShuffleSplit
+
+    X, y = _problem(rng, n=160, p=5)
+    w = rng.uniform(0.2, 3.0, size=160)
+    grid = np.geomspace(30, 0.3, 6)
+    splits = list(ShuffleSplit(4, test_size=0.25, random_state=0).split(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GridEdgeWarning)
+        m = LogisticRidgeCV(grid, cv=splits, store_cv_results=True).fit(X, y, sample_weight=w)
+    for k, (tr, te) in enumerate(splits):
+        for j, a in enumerate(grid):
+            sk = LogisticRegression(C=1 / a, tol=1e-12, max_iter=10_000,
+                                    solver="newton-cholesky").fit(X[tr], y[tr], w[tr])
+            ref = 2 * log_loss(y[te], sk.predict_proba(X[te]), sample_weight=w[te],
+                               labels=[0, 1])
+            assert m.cv_results_[k, j] == pytest.approx(ref, rel=1e-7)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from dataclasses import replace
 from numbers import Real
 
 import numpy as np
@@ -21,6 +22,7 @@ from ridgekit.glm import (
     pointwise_error,
     set_error,
 )
+from ridgekit.glm.folds import fold_paths
 from ridgekit.linear_model._logistic import (
     SOLVERS,
     LogisticClassifierBase,
@@ -64,7 +66,9 @@ class LogisticRidgeCV(LogisticClassifierBase):
         from about the rank down to ½; an int: that many; an array: as given (> 0).
     cv : int, "alo", "loo", fold-id array or splitter, default=5
         An int k: ``StratifiedKFold(k)`` (as scikit-learn's classifiers); any splitter
-        or (train, test) pairs: a warm-started path per training set. ``"alo"``:
+        or (train, test) pairs: a warm-started path per training set (binomial on the
+        Cholesky route: all folds' paths in lockstep, sharing each pass over X --
+        :func:`ridgekit.glm.folds.fold_paths`). ``"alo"``:
         approximate leave-one-out from each λ's Newton factor (Rad & Maleki; Cholesky
         route only). ``"loo"``: exact leave-one-out by refits (n paths; small n).
     rule : {"min", "1se"}, default="min"
@@ -273,19 +277,34 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         splits = self._splits(X, codes, groups)
         errors = np.empty((len(splits), grid.size))
         weights = np.empty(len(splits))
-        for k, (train, test) in enumerate(splits):
-            sub = problem.rows(train)
-            sub.tol = self.tol if self.cv_tol is None else float(self.cv_tol)
+        fold_tol = self.tol if self.cv_tol is None else float(self.cv_tol)
+        for k, (train, _) in enumerate(splits):
             if np.unique(codes[train]).size < classes.size:
                 raise ValueError(f"fold {k}: a class is missing from the training rows; "
                                  "use a stratified splitter or fewer folds")
+        shared = None
+        if problem.K == 1 and problem.mode == "exact":
+            # all folds in lockstep: every pass over X serves every fold
+            masks = np.zeros((len(splits), problem.design.n), bool)
+            for k, (train, _) in enumerate(splits):
+                masks[k, train] = True
             try:
-                res = fit_path(sub, grid, stats=False)
+                shared = fold_paths(replace(problem, tol=fold_tol), masks, grid)
             except np.linalg.LinAlgError as exc:
                 raise ValueError(str(exc)) from None
+        for k, (train, test) in enumerate(splits):
+            if shared is None:
+                sub = problem.rows(train)
+                sub.tol = fold_tol
+                try:
+                    thetas = fit_path(sub, grid, stats=False)["theta"]
+                except np.linalg.LinAlgError as exc:
+                    raise ValueError(str(exc)) from None
+            else:
+                thetas = shared[k][:, :, None]
             held = problem.design.rows(test)
             for j in range(grid.size):
-                eta = held.eta(res["theta"][j])
+                eta = held.eta(thetas[j])
                 errors[k, j] = self._set_error(name, problem, eta, test, classes, codes,
                                                eval_w, X)
             weights[k] = eval_w[test].sum()

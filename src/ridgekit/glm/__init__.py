@@ -10,6 +10,7 @@
   null model and default grid;
 - :mod:`~ridgekit.glm.path` -- warm-started paths, df, the :class:`LogisticPath` object;
 - :mod:`~ridgekit.glm.alo` -- approximate leave-one-out from the Newton factor;
+- :mod:`~ridgekit.glm.folds` -- all k-fold paths in lockstep, sharing passes over X;
 - :mod:`~ridgekit.glm.scoring` -- held-out errors (deviance, log-loss, accuracy, AUC).
 
 The scikit-learn estimators on top live in :mod:`ridgekit.linear_model`.
@@ -20,11 +21,13 @@ from ridgekit.glm._family import Binomial, Multinomial, family_for
 from ridgekit.glm._newton import NewtonResult, newton
 from ridgekit.glm._problem import Problem, choose_mode
 from ridgekit.glm.alo import alo_eta
+from ridgekit.glm.folds import fold_paths
 from ridgekit.glm.path import ConvergenceWarning, LogisticPath, fit_path
 from ridgekit.glm.scoring import BUILTIN_SCORES, pointwise_error, set_error
 
 __all__ = [
     "Design", "Binomial", "Multinomial", "family_for", "NewtonResult", "newton",
-    "Problem", "choose_mode", "alo_eta", "ConvergenceWarning", "LogisticPath", "fit_path",
+    "Problem", "choose_mode", "alo_eta", "fold_paths", "ConvergenceWarning", "LogisticPath",
+    "fit_path",
     "BUILTIN_SCORES", "pointwise_error", "set_error",
 ]

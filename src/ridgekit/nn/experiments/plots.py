@@ -45,7 +45,7 @@ def plot_grid(result):
             vmin, vmax = limits[metric]
             im = ax.imshow(S, origin="lower", aspect="auto", cmap="viridis", vmin=vmin,
                            vmax=vmax)
-            fig.colorbar(im, ax=ax, label=f"{label} (same scale for both; clipped at 85th pct)")
+            fig.colorbar(im, ax=ax, label=f"{label} (one scale, clipped)")
             ax.set_xticks(range(len(result.decays[opt])))
             ax.set_xticklabels([f"{v:.0e}" for v in result.decays[opt]], rotation=45)
             ax.set_yticks(range(len(result.lrs)))

@@ -145,8 +145,9 @@ class CsvSource(Source):
     def _explain(self, exc: Exception) -> DataError:
         """Turn pyarrow's conversion message into one naming the column and first bad row."""
         text = _first_line(exc)
-        match = re.search(r"column #(\d+): CSV conversion error to \w+: invalid value '(.*)'$",
-                          text)
+        # pyarrow names the row in some versions/paths ("Row #4: ") and not in others
+        match = re.search(r"column #(\d+): (?:Row #\d+: )?CSV conversion error to \w+: "
+                          r"invalid value '(.*)'$", text)
         if not match:
             return DataError(f"cannot read {self.path} as {self.format.upper()}: {text}")
         name, value = self.columns[int(match.group(1))], match.group(2)

@@ -205,6 +205,7 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     precond, refresh = None, True
     H, fac, prev_gnorm = hessian0, None, None
     stalled = 0
+    last_g = None
     converged = False
     it = 0
     while True:
@@ -219,8 +220,7 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             break
         loss, f0 = _objective(family, eta, Y, w, theta, alpha, pen)
         if mode == "exact":
-            if H is None or stalled or (prev_gnorm is not None and
-                                        gnorm > LAZY_RATIO * prev_gnorm):
+            if H is None or (prev_gnorm is not None and gnorm > LAZY_RATIO * prev_gnorm):
                 H, fac = full_hessian(design, family, state, K), None
             if fac is None:
                 fac = penalized_factor(H, alpha, pen, K)
@@ -254,12 +254,13 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             else:
                 converged = gnorm <= max(tol, 1e-6 * gnorm0)
                 break
-        else:
-            stalled += 1
+        else:  # decrement below what f can resolve: full step; stop once steps stop helping
+            stalled = stalled + 1 if last_g is not None and gnorm > 0.5 * last_g else 0
+        last_g = gnorm
         theta = theta + t * step
         eta = eta + t * estep
         it += 1
-        if stalled >= 3:  # Newton decrement at rounding level for three steps
+        if stalled >= 3:  # rounding level, and three steps without halving the gradient
             R, state = family.state(eta, Y, w)
             g = design.rmatvec(R) + alpha * pen[:, None] * theta
             gnorm = float(np.linalg.norm(g))

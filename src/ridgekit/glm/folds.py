@@ -49,6 +49,7 @@ def fold_paths(problem, train_masks: np.ndarray, alphas: np.ndarray) -> np.ndarr
         alpha = float(alphas[i])
         facs, prev = [None] * F, [None] * F
         stalled = np.zeros(F, int)
+        last_g = np.full(F, np.inf)
         done = np.zeros(F, bool)
         for _ in range(problem.max_iter + 1):
             P = 1.0 / (1.0 + np.exp(-E))
@@ -60,8 +61,7 @@ def fold_paths(problem, train_masks: np.ndarray, alphas: np.ndarray) -> np.ndarr
                 break
             steps = np.zeros_like(Theta)
             for f in np.flatnonzero(~done):
-                if H[f] is None or stalled[f] or (prev[f] is not None and
-                                                  gn[f] > LAZY_RATIO * prev[f]):
+                if H[f] is None or (prev[f] is not None and gn[f] > LAZY_RATIO * prev[f]):
                     H[f], facs[f] = design.gram(Wf[f] * P[:, f] * (1.0 - P[:, f])), None
                 if facs[f] is None:
                     facs[f] = penalized_factor(H[f], alpha, pen, 1)
@@ -72,8 +72,8 @@ def fold_paths(problem, train_masks: np.ndarray, alphas: np.ndarray) -> np.ndarr
             f0 = _losses(E, y, Wf) + 0.5 * alpha * np.einsum("d,df->f", pen, Theta**2)
             t = np.ones(F)
             for f in np.flatnonzero(~done):
-                if -slope[f] <= 1e-13 * max(abs(f0[f]), 1.0):
-                    stalled[f] += 1
+                if -slope[f] <= 1e-13 * max(abs(f0[f]), 1.0):  # below f's resolution
+                    stalled[f] = stalled[f] + 1 if gn[f] > 0.5 * last_g[f] else 0
                     continue
                 for _ in range(60):
                     th = Theta[:, f] + t[f] * steps[:, f]
@@ -85,6 +85,7 @@ def fold_paths(problem, train_masks: np.ndarray, alphas: np.ndarray) -> np.ndarr
                 else:
                     done[f] = True
                     t[f] = 0.0
+            last_g = gn
             t[done] = 0.0
             done |= stalled >= 3
             Theta += t * steps

@@ -71,6 +71,7 @@ def case(name, n, p, t, n_alphas, device, repeat):
     rk, rk_first, rk_best = timed(
         lambda: RidgeCV(alphas=alphas, cv=5, alpha_per_target=True).fit(X, Y), device, repeat)
     rk_alpha = to_numpy(rk.alpha_)
+    print(f"{name}: ridgekit first {rk_first:.3f} s, best {rk_best:.3f} s", flush=True)
     rows = [dict(case=name, solver="ridgekit (torch)", device=str(device),
                  first_s=f"{rk_first:.3f}", best_s=f"{rk_best:.3f}", ratio="1.00",
                  same_alpha="-")]
@@ -86,6 +87,7 @@ def case(name, n, p, t, n_alphas, device, repeat):
     hm, hm_first, hm_best = timed(
         lambda: HRidgeCV(alphas=alphas, cv=KFold(5), fit_intercept=True).fit(X, Y), device,
         repeat)
+    print(f"{name}: himalaya first {hm_first:.3f} s, best {hm_best:.3f} s", flush=True)
     hm_alpha = np.asarray(torch.as_tensor(hm.best_alphas_).cpu(), dtype=float)
     same = float(np.mean(np.isclose(rk_alpha, hm_alpha, rtol=1e-6)))
     rows.append(dict(case=name, solver="himalaya (torch)", device=str(device),
@@ -102,7 +104,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
-    print(machine())
+    print(machine(), flush=True)
     cpu = (2000, 100, 200, 10) if args.quick else (20_000, 500, 2_000, 30)
     rows = case("cpu", *cpu, torch.device("cpu"), repeat)
     if torch.cuda.is_available():

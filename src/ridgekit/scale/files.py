@@ -366,13 +366,5 @@ def _model(fm: FoldMoments, cv, folds, alphas, rule, fit_intercept, per_target):
         grid = default_alphas(spectrum, int(alphas)) if isinstance(alphas, int) else \
             check_grid(spectrum, alphas)
     sel = select_by_name(cv, spectrum, grid, rule=rule, per_target=per_target)
-    t = total.n_targets
-    alpha = np.broadcast_to(np.asarray(sel.alpha, float), (t,))
-    coef = spectrum.coef(alpha)
-    intercept = spectrum.intercept(coef)
-    if t == 1:
-        return KFoldFit(coef[0], float(intercept[0]), float(alpha[0]), sel, spectrum,
-                        total.n_features)
-    return KFoldFit(coef, intercept, alpha.copy() if per_target else float(alpha[0]), sel,
-                    spectrum, total.n_features)
+    return KFoldFit.at(sel, spectrum, total.n_targets, per_target)
 

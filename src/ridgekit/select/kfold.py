@@ -220,6 +220,20 @@ class KFoldFit:
     spectrum_: Spectrum
     n_features_in_: int
 
+    @classmethod
+    def at(cls, sel: Selection, spectrum: Spectrum, n_targets: int,
+           per_target: bool = False) -> KFoldFit:
+        """The fit on ``spectrum`` at the λ a selection chose (one, or one per target)."""
+        alpha = np.broadcast_to(np.asarray(sel.alpha, float), (n_targets,))
+        coef = spectrum.coef(alpha)
+        intercept = spectrum.intercept(coef)
+        n_features = coef.shape[-1]
+        if n_targets == 1:
+            return cls(coef[0], float(intercept[0]), float(alpha[0]), sel, spectrum,
+                       n_features)
+        return cls(coef, intercept, alpha.copy() if per_target else float(alpha[0]), sel,
+                   spectrum, n_features)
+
 
 def kfold_fit(folds: FoldMoments, alphas=None, rule: str = "min", fit_intercept: bool = True,
               per_target: bool = False) -> KFoldFit:
@@ -253,12 +267,4 @@ def kfold_fit(folds: FoldMoments, alphas=None, rule: str = "min", fit_intercept:
     else:
         grid = check_grid(spectrum, alphas)
     sel = kfold(folds, grid, rule, fit_intercept, per_target=per_target, refine=refine)
-    t = total.n_targets
-    alpha = np.broadcast_to(np.asarray(sel.alpha, float), (t,))
-    coef = spectrum.coef(alpha)
-    intercept = spectrum.intercept(coef)
-    if t == 1:
-        return KFoldFit(coef[0], float(intercept[0]), float(alpha[0]), sel, spectrum,
-                        total.n_features)
-    return KFoldFit(coef, intercept, alpha.copy() if per_target else float(alpha[0]), sel,
-                    spectrum, total.n_features)
+    return KFoldFit.at(sel, spectrum, total.n_targets, per_target)

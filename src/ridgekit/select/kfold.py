@@ -152,22 +152,25 @@ def _select(pairs, alphas, rule, fit_intercept, warn_edge, per_target=True,
     curves = [FoldCurve(train, held, fit_intercept) for train, held in pairs]
     weights = np.array([c.held.weight for c in curves])
 
-    def curve(grid):
+    def fold_mse(grid):
         mse = np.array([c.mse(grid) for c in curves])
-        if not per_target:
-            mse = mse.mean(axis=2, keepdims=True)
-        mean, se = summarize_folds(mse, weights)
+        return mse if per_target else mse.mean(axis=2, keepdims=True)
+
+    def curve(grid):
+        mean, se = summarize_folds(fold_mse(grid), weights)
         squeeze = mean.shape[1] == 1
         return (mean[:, 0], se[:, 0]) if squeeze else (mean, se)
 
-    mean, se = curve(alphas)
+    on_grid = fold_mse(alphas)
+    mean, se = summarize_folds(on_grid, weights)
+    if mean.shape[1] == 1:
+        mean, se = mean[:, 0], se[:, 0]
     sel = Selection.from_curve(alphas, "kfold", mean, se, None, rule, warn_edge,
                                curve=None if refine_on is None else curve,
                                limits=None if refine_on is None else search_limits(refine_on))
-    # fold errors on the grid finally used (the extension adds points at the ends)
-    mse = np.array([c.mse(sel.alphas) for c in curves])
-    if not per_target:
-        mse = mse.mean(axis=2, keepdims=True)
+    # fold errors on the grid finally used (the extension may add points at the ends)
+    same = sel.alphas.shape == alphas.shape and np.array_equal(sel.alphas, alphas)
+    mse = on_grid if same else fold_mse(sel.alphas)
     squeeze = mse.shape[2] == 1
     sel.extra.update({"fold_mse": mse[..., 0] if squeeze else mse, "fold_weight": weights})
     return sel

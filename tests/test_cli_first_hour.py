@@ -61,7 +61,7 @@ def big_csv(tmp_path_factory):
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(0)
-    n, p = 400_000, 8
+    n, p = 1_000_000, 8  # the streamed fit runs ~1.5 s: every delay below lands in the work
     X = rng.normal(size=(n, p))
     y = X @ np.arange(1, p + 1) + rng.normal(size=n)
     path = tmp_path_factory.mktemp("big") / "big.csv"
@@ -78,7 +78,7 @@ def test_ctrl_c_ten_times_exits_130_and_leaves_nothing(big_csv, tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         first = proc.stderr.read(1)  # the progress bar: the streamed fit is running
         assert first, proc.communicate()
-        time.sleep(float(rng.uniform(0.0, 0.6)))
+        time.sleep(float(rng.uniform(0.0, 0.4)))
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, (attempt, err.decode()[-500:])

@@ -72,11 +72,21 @@ def version() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    code = 0
     try:
         app()
     except KeyboardInterrupt:
+        code = 130
+    except SystemExit as done:  # click ends every command with sys.exit
+        code = done.code
+    finally:
+        # from here on Ctrl-C is only latched: an interrupt that lands while the command
+        # unwinds must not kill the interpreter by the signal (exit status -2)
+        _interrupt.latch_only()
+    if _interrupt.interrupted() and code != 2:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        code = 130
+    sys.exit(code)
 
 
 __all__ = ["app", "main"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import signal
 import threading
 
-__all__ = ["install", "check", "interrupted"]
+__all__ = ["install", "check", "interrupted", "latch_only"]
 
 _STATE = {"hit": False, "installed": False}
 
@@ -42,3 +42,13 @@ def check() -> None:
     """Raise ``KeyboardInterrupt`` if SIGINT arrived (even if it was swallowed since)."""
     if _STATE["hit"]:
         raise KeyboardInterrupt
+
+
+def _latch(signum, frame):
+    _STATE["hit"] = True
+
+
+def latch_only() -> None:
+    """From now on SIGINT only sets the flag (for the last steps of a command's exit)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _latch)

@@ -21,6 +21,7 @@ the same object uses exactly the same folds as a fit over Dask chunks or files.
 from __future__ import annotations
 
 import numbers
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 import numpy as np
@@ -60,13 +61,14 @@ def _check_splits(n_splits) -> int:
     return int(n_splits)
 
 
-class _PositionFolds:
+class _PositionFolds(ABC):
     """Shared splitter interface: ``ids(start, stop)`` gives the folds of a row range."""
 
     n_splits: int
 
-    def ids(self, start: int, stop: int) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def ids(self, start: int, stop: int) -> np.ndarray:
+        """Fold id of each row in the global range ``[start, stop)``."""
 
     def fold_ids(self, n_samples: int) -> np.ndarray:
         """Fold id (0 .. K-1) of each of ``n_samples`` rows."""

@@ -133,6 +133,12 @@ class ElasticNet(LinearRegressorBase):
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # blockwise on the workers; X never moves
+            from ridgekit.scale.estimators import fit_enet
+
+            return fit_enet(self, X, y, sample_weight)
         self._validate_params()
         alpha = float(self.alpha)
         check_l1_ratio(self.l1_ratio)

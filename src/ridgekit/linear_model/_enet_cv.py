@@ -180,6 +180,12 @@ class ElasticNetCV(LinearRegressorBase):
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # blockwise fold moments on the workers; X never moves
+            from ridgekit.scale.estimators import fit_enet_cv
+
+            return fit_enet_cv(self, X, y, sample_weight)
         self._validate_params()
         ratios = self._ratios()
         kind = self._relax_kind()

@@ -266,6 +266,12 @@ class LogisticRidge(LogisticClassifierBase):
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # Newton steps as blockwise passes on the workers
+            from ridgekit.scale.estimators import fit_logistic
+
+            return fit_logistic(self, X, y, sample_weight)
         self._validate_params()
         _check_l1_ratio(self.l1_ratio)
         alpha = float(check_alpha(self.alpha, 1)[0])

@@ -157,6 +157,12 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         -------
         self
         """
+        from ridgekit.scale.dask import is_dask_collection
+
+        if is_dask_collection(X):  # fold paths as blockwise passes on the workers
+            from ridgekit.scale.estimators import fit_logistic_cv
+
+            return fit_logistic_cv(self, X, y, sample_weight)
         self._validate_params()
         _check_l1_ratio(self.l1_ratio)
         problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)

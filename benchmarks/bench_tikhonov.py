@@ -1,6 +1,7 @@
 """Second-difference Tikhonov over a λ grid: one decomposition against a loop of dense solves.
 
-Run: ``.venv/bin/python benchmarks/bench_tikhonov.py`` (prints a markdown table).
+Run: ``.venv/bin/python benchmarks/bench_tikhonov.py`` (prints a markdown table);
+``--quick`` runs a small smoke size (n = p = 600, 30 λ) in a few seconds.
 
 Both sides start from (X, y) and produce all 100 coefficient vectors. ridgekit's
 ``gsvd`` route tridiagonalizes the balanced pencil once and solves one tridiagonal
@@ -52,11 +53,11 @@ def dense_loop(X, y, G, alphas, assume_a=None):
     return out
 
 
-def main() -> None:
-    n = p = 2000
+def main(quick: bool = False) -> None:
+    n = p = 600 if quick else 2000
     X, y = problem(n, p)
     G = second_difference(p)
-    alphas = np.logspace(-1, 5, 100)
+    alphas = np.logspace(-1, 5, 30 if quick else 100)
     coefs, spec = ours(X, y, G, alphas)
     t_ours = best_time(lambda: ours(X, y, G, alphas))
     rows = []
@@ -73,7 +74,7 @@ def main() -> None:
             "speedup": f"{t_ref / t_ours:.1f}x (goal >= 20x)",
             "max rel diff": f"{diff:.1e}",
         })
-    print(f"Command: `{COMMAND}` (best of 3)\n")
+    print(f"Command: `{COMMAND}{' --quick' if quick else ''}` (best of 3)\n")
     print(f"Machine: {machine()}\n")
     print(table(rows))
     t_gcv = best_time(lambda: ours_with_gcv(X, y, G, alphas))
@@ -82,4 +83,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(quick="--quick" in sys.argv[1:])

@@ -24,8 +24,8 @@ from ridgekit.glm import (
 )
 from ridgekit.glm.folds import fold_paths
 from ridgekit.linear_model._logistic import (
-    SOLVERS,
     LogisticClassifierBase,
+    LogisticRidge,
     _check_l1_ratio,
     build_problem,
 )
@@ -104,20 +104,14 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
     """
 
     _parameter_constraints: dict = {
+        **{k: v for k, v in LogisticRidge._parameter_constraints.items()
+           if k not in ("alpha", "warm_start")},
         "alphas": [None, Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
         "cv": [StrOptions({"alo", "loo"}), Interval(numbers.Integral, 2, None,
                                                      closed="left"), "array-like",
                "cv_object"],
         "rule": [StrOptions({"min", "1se"})],
         "scoring": [None, str, callable],
-        "fit_intercept": ["boolean"],
-        "standardize": ["boolean"],
-        "penalty_factor": ["array-like", None],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
-        "solver": [StrOptions(set(SOLVERS))],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "cv_tol": [Interval(Real, 0, None, closed="left"), None],
         "store_cv_results": ["boolean"],
     }

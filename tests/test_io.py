@@ -53,7 +53,7 @@ def test_ridge_round_trip_bit_identical(tmp_path, rng, data, selection):
     assert loaded.intercept_ == model.intercept_ and np.ndim(loaded.intercept_) == 0
     assert loaded.alpha_ == selection.alpha
     meta = loaded.metadata
-    assert meta["format"] == "ridgekit-model" and meta["schema_version"] == 1
+    assert meta["format"] == "ridgekit-model" and meta["schema_version"] == 2
     assert meta["estimator"]["class"] == "Ridge"
     assert meta["estimator"]["params"]["alpha"] == selection.alpha
     assert meta["feature_names"] == list("abcde") and loaded.feature_names == list("abcde")

@@ -1,31 +1,37 @@
 """Safe model files: one ``.npz`` archive of plain arrays plus JSON metadata, never pickle.
 
-Layout (schema version 1)
--------------------------
-One zip archive written by :func:`numpy.savez` and read with ``allow_pickle=False``:
+This module says what the arrays mean for each model family and builds the model back;
+the container (writing, checksums, validation of the archive, the selection arrays) is
+:mod:`ridgekit.io._model_format`.
 
+Layout (schema version 2; version 1 = the same without ``family``, ``classes``, ``path.*``)
+-----------------------------------------------------------------------------------------
 ``coef``
-    ``coef_`` as fitted: (p,) or (t, p).
+    ``coef_`` as fitted: (p,) or (t, p); for a classifier (1, p) with two classes (the
+    log-odds of ``classes[1]``) or (K, p) (softmax).
 ``intercept``
-    ``intercept_``: 0-d or (t,).
+    ``intercept_``: 0-d or (t,); (1,) or (K,) for a classifier.
 ``x_mean``, ``x_scale`` (optional)
     Standardization applied before the linear model:
-    ``predict(X) = ((X - x_mean) / x_scale) @ coef.T + intercept`` (either may be absent).
+    ``eta(X) = ((X - x_mean) / x_scale) @ coef.T + intercept`` (either may be absent).
 ``selection.alphas``, ``selection.mean``, ``selection.se``, ``selection.df``,
 ``selection.alpha``, ``selection.index_min``, ``selection.index_1se``,
 ``selection.extra.<key>`` (optional)
     The arrays of the :class:`~ridgekit.select._selection.Selection` that chose λ, so a
     report can be rebuilt from the file alone.
+``path.alphas``, ``path.coefs``, ``path.intercepts``, ``path.df`` (optional)
+    The fitted path on all the data (``path_`` of ``ElasticNetCV``/``LogisticRidgeCV``):
+    (L,), (L, p) or (L, K, p), (L,) or (L, K), (L,).
 ``__metadata__``
     UTF-8 JSON as a uint8 array: ``format`` (``"ridgekit-model"``), ``schema_version``,
-    ``ridgekit_version``, ``created`` (UTC ISO 8601), ``estimator`` (class, module,
-    JSON-able parameters, pipeline steps), ``n_features_in``, ``n_targets``,
-    ``feature_names``, ``has_feature_names_in``, ``preprocessing``, ``alpha``,
-    ``alpha_choice`` (criterion and rule, or ``"given"``), ``selection`` (criterion, rule,
-    which arrays are present, scalar extras), ``arrays`` (dtype and shape of every array),
-    ``user`` (the caller's ``**metadata``) and ``checksum``: SHA-256 of the arrays (name,
-    dtype, shape and bytes, in name order) and of the canonical JSON of the rest of the
-    metadata.
+    ``ridgekit_version``, ``created`` (UTC ISO 8601), ``family`` (``"regression"`` or
+    ``"classifier"``), ``classes`` (classifiers: the labels, numbers or strings, in column
+    order), ``l1_ratio`` (elastic net), ``estimator`` (class, module, JSON-able parameters,
+    pipeline steps), ``n_features_in``, ``n_targets``, ``feature_names``,
+    ``has_feature_names_in``, ``preprocessing``, ``alpha``, ``alpha_choice`` (criterion and
+    rule, or ``"given"``), ``selection`` (criterion, rule, which arrays are present, scalar
+    extras), ``path`` (which path arrays are present), ``arrays`` (dtype and shape of every
+    array), ``user`` (the caller's ``**metadata``) and ``checksum``.
 
 The checksums detect corruption and accidental edits; being unkeyed they are not a
 signature against deliberate forgery (sign the file separately for that). Loading
@@ -35,31 +41,38 @@ refuses anything unexpected with a one-line :class:`~ridgekit.io.errors.ModelFil
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import os
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from ridgekit.io._atomic import atomic_write
+from ridgekit.io._model_format import (
+    FORMAT_NAME,
+    SCHEMA_VERSION,
+    build_selection,
+    read_archive,
+    ridgekit_version,
+    selection_arrays,
+    user_metadata,
+    validate_selection,
+    write_archive,
+)
+from ridgekit.io._model_format import digest_arrays as _digest_arrays  # noqa: F401
+from ridgekit.io._model_format import digest_metadata as _digest_metadata  # noqa: F401
+from ridgekit.io._model_format import (
+    jsonable as _jsonable,
+)
 from ridgekit.io.errors import ModelFileError
 
 __all__ = ["save", "load", "LoadedModel", "ModelFileError", "SCHEMA_VERSION", "FORMAT_NAME"]
 
-FORMAT_NAME = "ridgekit-model"
-#: the schema version written; :func:`load` reads exactly the versions in ``_READABLE``
-SCHEMA_VERSION = 1
-_READABLE = (1,)
-_META = "__metadata__"
-_SEL = "selection."
-_EXTRA = "selection.extra."
-_SEL_FIELDS = ("alphas", "mean", "se", "df", "alpha", "index_min", "index_1se")
-_ALLOWED_KINDS = "fiu"
+_PATH = "path."
+_PATH_FIELDS = ("alphas", "coefs", "intercepts", "df")
+#: a path with more values than this is not stored (the file stays small)
+MAX_PATH_VALUES = 5_000_000
 
 
 # ============================================================================ saving
@@ -126,14 +139,18 @@ def save(model, path: str | os.PathLike, *, feature_names=None, selection=None,
     if selection is None:
         selection = (model.selection if isinstance(model, LoadedModel)
                      else getattr(estimator, "selection_", None))
-    sel_meta = _selection_arrays(selection, arrays) if selection is not None else None
+    sel_meta = selection_arrays(selection, arrays) if selection is not None else None
+    family, family_meta = _encode_family(model, estimator, coef)
+    path_meta = _path_arrays(model, estimator, arrays)
 
     alpha = _alpha_of(estimator, selection)
     meta = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,
-        "ridgekit_version": _ridgekit_version(),
+        "ridgekit_version": ridgekit_version(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "family": family,
+        **family_meta,
         "estimator": {
             "class": type(estimator).__name__,
             "module": type(estimator).__module__,
@@ -153,21 +170,73 @@ def save(model, path: str | os.PathLike, *, feature_names=None, selection=None,
         "alpha_choice": ({"criterion": selection.criterion, "rule": selection.rule}
                          if selection is not None else {"criterion": None, "rule": "given"}),
         "selection": sel_meta,
-        "user": _user_metadata(metadata),
+        "path": path_meta,
+        "user": user_metadata(metadata),
     }
     if isinstance(model, LoadedModel):  # keep what the original file said
         for key in ("estimator", "has_feature_names_in"):
             if key in model.metadata:
                 meta[key] = model.metadata[key]
-    meta["arrays"] = {k: {"dtype": v.dtype.str, "shape": list(v.shape)}
-                      for k, v in sorted(arrays.items())}
-    meta["checksum"] = {"algorithm": "sha256", "arrays": _digest_arrays(arrays),
-                        "metadata": _digest_metadata(meta)}
-    blob = np.frombuffer(json.dumps(meta, sort_keys=True, allow_nan=False).encode("utf-8"),
-                         dtype=np.uint8)
-    with atomic_write(path, "wb") as handle:
-        np.savez(handle, **arrays, **{_META: blob})
-    return Path(path)
+    return write_archive(path, arrays, meta)
+
+
+# ============================================================ per-family encoders
+def _encode_family(model, estimator, coef) -> tuple[str, dict]:
+    """``("classifier", {"classes": [...]})`` for a classifier (``classes_`` and
+    ``predict_proba``), else ``("regression", {...})`` (with ``l1_ratio`` for the elastic
+    net)."""
+    if isinstance(model, LoadedModel):
+        keep = {k: model.metadata[k] for k in ("classes", "l1_ratio") if k in model.metadata}
+        return model.family, keep
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None and hasattr(estimator, "predict_proba"):
+        classes = np.asarray(classes)
+        if classes.dtype.kind not in "iufUSb" or classes.ndim != 1:
+            raise ModelFileError(f"classes_ of dtype {classes.dtype} cannot be stored; labels "
+                                 "must be numbers or strings")
+        _check_classes(classes.tolist(), coef, ModelFileError)
+        return "classifier", {"classes": _jsonable(classes.tolist())}
+    out = {}
+    l1 = getattr(estimator, "l1_ratio_", None)
+    if l1 is not None:
+        out["l1_ratio"] = float(l1)
+    return "regression", out
+
+
+def _check_classes(classes, coef, error) -> None:
+    if not isinstance(classes, list) or len(classes) < 2 or len(set(map(repr, classes))) != \
+            len(classes):
+        raise error("classes must be a list of at least 2 distinct labels")
+    if not all(isinstance(c, int | float | str) and not isinstance(c, bool) for c in classes):
+        raise error("classes must be numbers or strings")
+    rows = 1 if len(classes) == 2 else len(classes)
+    if coef.ndim != 2 or coef.shape[0] != rows:
+        raise error(f"a classifier with {len(classes)} classes needs coef of shape ({rows}, "
+                    f"p); got {coef.shape}")
+
+
+def _path_arrays(model, estimator, arrays) -> dict | None:
+    """Store the fitted path (alphas, coefs, intercepts, df) when it is not too large."""
+    if isinstance(model, LoadedModel):
+        path = model.path
+    else:
+        path = getattr(estimator, "path_", None)
+    if path is None or getattr(path, "alphas", None) is None:
+        return None
+    try:
+        coefs = np.asarray(path.coefs, dtype=np.float64)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if coefs.size > MAX_PATH_VALUES:
+        return None
+    present = []
+    for name in _PATH_FIELDS:
+        value = coefs if name == "coefs" else getattr(path, name, None)
+        if value is None:
+            continue
+        arrays[_PATH + name] = np.asarray(value, dtype=np.float64)
+        present.append(name)
+    return {"fields": present, "l1_ratio": getattr(path, "l1_ratio", None)}
 
 
 def _unwrap(model):
@@ -226,41 +295,6 @@ def _check_preprocessing(arrays, p, error) -> None:
         raise error("x_scale must be positive")
 
 
-def _selection_arrays(selection, arrays: dict) -> dict:
-    """Put the selection's arrays into ``arrays``; return its metadata."""
-    if not (hasattr(selection, "alphas") and hasattr(selection, "criterion")
-            and hasattr(selection, "rule")):
-        raise ModelFileError(f"selection must be a Selection (alphas, criterion, rule, ...); "
-                             f"got {type(selection).__name__}")
-    present = []
-    for name in _SEL_FIELDS:
-        value = getattr(selection, name, None)
-        if value is None:
-            continue
-        a = np.asarray(value)
-        a = a.astype(np.int64) if name.startswith("index") else a.astype(np.float64)
-        arrays[_SEL + name] = a
-        present.append(name)
-    if "alphas" not in present:
-        raise ModelFileError("the selection has no alphas")
-    extra_values, extra_arrays = {}, []
-    for key, value in dict(getattr(selection, "extra", None) or {}).items():
-        key = str(key)
-        plain = value is None or isinstance(value, str | dict | bool | np.bool_)
-        a = None if plain else np.asarray(value)
-        if a is not None and a.dtype.kind in "fiub":  # numbers, NaN included, as arrays
-            arrays[_EXTRA + key] = a.astype(np.float64)
-            extra_arrays.append(key)
-        else:
-            try:
-                extra_values[key] = _jsonable(value)
-            except TypeError:
-                raise ModelFileError(f"selection.extra[{key!r}] of type "
-                                     f"{type(value).__name__} cannot be stored") from None
-    return {"criterion": str(selection.criterion), "rule": str(selection.rule),
-            "fields": present, "extra_arrays": extra_arrays, "extra_values": extra_values}
-
-
 def _alpha_of(estimator, selection):
     for value in (getattr(estimator, "alpha_", None), getattr(estimator, "alpha", None),
                   None if selection is None else selection.alpha):
@@ -289,62 +323,6 @@ def _json_params(estimator) -> dict:
     return out
 
 
-def _jsonable(value):
-    """``value`` as plain JSON types, or TypeError."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | float | np.integer | np.floating | np.bool_):
-        v = value.item() if isinstance(value, np.generic) else value
-        if isinstance(v, float) and not np.isfinite(v):
-            raise TypeError("non-finite float")
-        return v
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    raise TypeError(type(value).__name__)
-
-
-def _user_metadata(metadata: dict) -> dict:
-    out = {}
-    for key, value in metadata.items():
-        try:
-            out[key] = _jsonable(value)
-        except TypeError:
-            raise ModelFileError(f"metadata {key!r} of type {type(value).__name__} is not "
-                                 "JSON-serializable") from None
-    return out
-
-
-def _ridgekit_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("ridgekit")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        return "unknown"
-
-
-def _digest_arrays(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        header = json.dumps([name, a.dtype.str, list(a.shape)])
-        h.update(header.encode("utf-8") + b"\n")
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def _digest_metadata(meta: dict) -> str:
-    body = {k: v for k, v in meta.items() if k != "checksum"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 # =========================================================================== loading
 @dataclass
@@ -353,9 +331,9 @@ class LoadedModel:
 
     Attributes
     ----------
-    estimator : ridgekit.Ridge
-        Fitted ``Ridge`` holding ``coef_`` and ``intercept_``; it acts on standardized
-        features when ``x_mean``/``x_scale`` are set.
+    estimator : ridgekit.Ridge or ridgekit.linear_model.LogisticRidge
+        Fitted estimator holding ``coef_`` and ``intercept_`` (and ``classes_`` for a
+        classifier); it acts on standardized features when ``x_mean``/``x_scale`` are set.
     metadata : dict
         The file's JSON metadata (see the module docstring).
     x_mean, x_scale : ndarray of shape (p,) or None
@@ -363,6 +341,10 @@ class LoadedModel:
     selection : Selection or None
         The selection that chose λ, rebuilt from the stored arrays.
     feature_names : list of str or None
+    path : SimpleNamespace or None
+        The stored path: ``alphas``, ``coefs`` and, when saved, ``intercepts``, ``df``,
+        ``l1_ratio`` and (classifiers) ``classes`` -- what :func:`ridgekit.plot.enet_trace`
+        and :func:`ridgekit.plot.coefficient_path` draw.
     """
 
     estimator: Any
@@ -371,6 +353,16 @@ class LoadedModel:
     x_scale: np.ndarray | None = None
     selection: Any = None
     feature_names: list[str] | None = field(default=None)
+    path: Any = None
+
+    @property
+    def family(self) -> str:
+        """``"regression"`` or ``"classifier"``."""
+        return self.metadata.get("family", "regression")
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.family == "classifier"
 
     @property
     def coef_(self) -> np.ndarray:
@@ -390,25 +382,24 @@ class LoadedModel:
         return self.metadata.get("alpha")
 
     @property
+    def l1_ratio_(self) -> float | None:
+        """The elastic net's ``l1_ratio`` (None for ridge and classifiers)."""
+        return self.metadata.get("l1_ratio")
+
+    @property
+    def classes_(self) -> np.ndarray:
+        if not self.is_classifier:
+            raise AttributeError("a regression model has no classes_")
+        return self.estimator.classes_
+
+    @property
     def feature_names_in_(self) -> np.ndarray | None:
         """Feature names when the original model was fitted with named columns."""
         if self.metadata.get("has_feature_names_in") and self.feature_names is not None:
             return np.asarray(self.feature_names, dtype=object)
         return None
 
-    def predict(self, X) -> np.ndarray:
-        """Predict: ``((X - x_mean) / x_scale) @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            A DataFrame's columns must match the stored feature names when the model was
-            fitted with named columns.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
+    def _prepare(self, X):
         names = self.feature_names_in_
         columns = getattr(X, "columns", None)
         if names is not None and columns is not None:
@@ -425,7 +416,31 @@ class LoadedModel:
                 X = X - self.x_mean
             if self.x_scale is not None:
                 X = X / self.x_scale
-        return self.estimator.predict(X)
+        return X
+
+    def predict(self, X) -> np.ndarray:
+        """Predict: ``((X - x_mean) / x_scale) @ coef_.T + intercept_`` for a regressor,
+        the most probable class for a classifier.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            A DataFrame's columns must match the stored feature names when the model was
+            fitted with named columns.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        return self.estimator.predict(self._prepare(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (classifiers only), columns in ``classes_`` order: the
+        logistic function of the linear predictor (two classes) or its softmax."""
+        if not self.is_classifier:
+            raise AttributeError("predict_proba needs a classifier; this is a regression "
+                                 "model")
+        return self.estimator.predict_proba(self._prepare(X))
 
     def __repr__(self) -> str:
         est = self.metadata.get("estimator", {}).get("class", "?")
@@ -443,8 +458,8 @@ def load(path: str | os.PathLike) -> LoadedModel:
     Returns
     -------
     LoadedModel
-        With ``predict(X)``, ``coef_``, ``intercept_``, ``alpha_``, ``selection`` and
-        ``metadata``.
+        With ``predict(X)`` (and ``predict_proba`` for classifiers), ``coef_``,
+        ``intercept_``, ``alpha_``, ``selection``, ``path`` and ``metadata``.
 
     Raises
     ------
@@ -453,90 +468,9 @@ def load(path: str | os.PathLike) -> LoadedModel:
         format or schema version; metadata or arrays modified (checksum mismatch);
         missing, unexpected or wrongly shaped arrays; invalid values.
     """
-    p = Path(path)
-    if not p.exists():
-        raise ModelFileError(f"no such model file: {p}")
-    if p.is_dir():
-        raise ModelFileError(f"{p} is a directory, not a model file")
-    with open(p, "rb") as handle:
-        magic = handle.read(4)
-    if magic != b"PK\x03\x04":  # an .npz is a zip archive; anything else is refused unread
-        raise ModelFileError(f"{p} is not a ridgekit model file (not an .npz archive)")
-    arrays, meta = _read_archive(p)
-    _validate(p, arrays, meta)
-    return _build(arrays, meta)
-
-
-def _read_archive(p: Path) -> tuple[dict[str, np.ndarray], dict]:
-    bad = f"{p} is not a valid ridgekit model file"
-    try:
-        archive = np.load(p, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ModelFileError(f"{bad}: it holds a single array, not an .npz archive")
-        with archive:
-            files = list(archive.files)
-            if _META not in files:
-                raise ModelFileError(f"{bad}: it has no {_META} entry")
-            arrays = {k: archive[k] for k in files}
-    except ModelFileError:
-        raise
-    except ValueError as exc:  # e.g. object arrays: never suggest loading them unsafely
-        detail = "it holds object (pickled) arrays" if "pickle" in str(exc) else \
-            "truncated or corrupted"
-        raise ModelFileError(f"{bad}: {detail}") from None
-    except (zipfile.BadZipFile, EOFError, zlib.error, OSError, KeyError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelFileError(f"{bad} (truncated or corrupted?): {detail}") from None
-    blob = arrays.pop(_META)
-    if blob.dtype != np.uint8 or blob.ndim != 1:
-        raise ModelFileError(f"{bad}: {_META} is not a byte array")
-    try:
-        meta = json.loads(blob.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{bad}: its metadata is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{bad}: its metadata is not a JSON object")
-    return arrays, meta
-
-
-def _validate(p: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    if meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{p} is not a ridgekit model file (format "
-                             f"{meta.get('format')!r})")
-    version = meta.get("schema_version")
-    if version not in _READABLE or isinstance(version, bool):
-        raise ModelFileError(f"{p} has schema version {version!r}, which this ridgekit "
-                             f"cannot read (it reads {', '.join(map(str, _READABLE))}); use "
-                             "the ridgekit version that wrote it")
-    checksum = meta.get("checksum")
-    if not isinstance(checksum, dict) or checksum.get("algorithm") != "sha256":
-        raise ModelFileError(f"{p}: the metadata has no SHA-256 checksum")
-    try:
-        meta_ok = _digest_metadata(meta) == checksum.get("metadata")
-    except (TypeError, ValueError):
-        meta_ok = False
-    if not meta_ok:
-        raise ModelFileError(f"{p}: the metadata was modified or corrupted (checksum mismatch)")
-    record = meta.get("arrays")
-    if not isinstance(record, dict):
-        raise ModelFileError(f"{p}: the metadata has no array record")
-    missing = sorted(set(record) - set(arrays))
-    if missing:
-        raise ModelFileError(f"{p} is missing array(s) {', '.join(missing)}")
-    unexpected = sorted(set(arrays) - set(record))
-    if unexpected:
-        raise ModelFileError(f"{p} has unexpected array(s) {', '.join(unexpected)}")
-    for name, a in arrays.items():
-        want = record[name]
-        if not isinstance(want, dict) or a.dtype.str != want.get("dtype") or \
-                list(a.shape) != want.get("shape"):
-            raise ModelFileError(f"{p}: array {name!r} has dtype {a.dtype.str} and shape "
-                                 f"{a.shape}, but the metadata records {want}")
-        if a.dtype.kind not in _ALLOWED_KINDS:
-            raise ModelFileError(f"{p}: array {name!r} has unsupported dtype {a.dtype}")
-    if _digest_arrays(arrays) != checksum.get("arrays"):
-        raise ModelFileError(f"{p}: the arrays were modified or corrupted (checksum mismatch)")
+    p, arrays, meta = read_archive(path)
     _validate_content(p, arrays, meta)
+    return _build(arrays, meta)
 
 
 def _validate_content(p: Path, arrays: dict, meta: dict) -> None:
@@ -556,68 +490,62 @@ def _validate_content(p: Path, arrays: dict, meta: dict) -> None:
     if names is not None and (not isinstance(names, list) or len(names) != n_features
                               or not all(isinstance(n, str) for n in names)):
         raise error(f"feature_names must be a list of {n_features} strings")
+    family = meta.get("family", "regression")
+    if family not in ("regression", "classifier"):
+        raise error(f"unknown model family {family!r}")
+    if family == "classifier":
+        _check_classes(meta.get("classes"), coef, error)
     sel = meta.get("selection")
     if sel is not None:
-        _validate_selection(arrays, sel, error)
+        validate_selection(arrays, sel, error)
+    _validate_path(arrays, meta.get("path"), error)
 
 
-def _validate_selection(arrays, sel, error) -> None:
-    if not isinstance(sel, dict) or not isinstance(sel.get("fields"), list):
-        raise error("invalid selection metadata")
-    want = {_SEL + f for f in sel["fields"]} | {_EXTRA + k for k in sel.get("extra_arrays", [])}
-    have = {k for k in arrays if k.startswith(_SEL)}
-    if want != have:
-        raise error(f"selection arrays {sorted(have)} do not match the metadata {sorted(want)}")
-    if _SEL + "alphas" not in arrays:
-        raise error("the selection has no alphas")
-    alphas = arrays[_SEL + "alphas"]
-    L = alphas.shape[0] if alphas.ndim == 1 else -1
-    if L < 1:
-        raise error(f"selection.alphas has shape {alphas.shape}; expected (L,)")
-    for name in ("mean", "se", "df"):
-        a = arrays.get(_SEL + name)
+def _validate_path(arrays, path_meta, error) -> None:
+    have = {k for k in arrays if k.startswith(_PATH)}
+    want = set() if path_meta is None else {_PATH + f for f in path_meta.get("fields", [])}
+    if have != want:
+        raise error(f"path arrays {sorted(have)} do not match the metadata {sorted(want)}")
+    if not want:
+        return
+    if _PATH + "alphas" not in arrays or _PATH + "coefs" not in arrays:
+        raise error("the stored path needs alphas and coefs")
+    L = arrays[_PATH + "alphas"].shape[0] if arrays[_PATH + "alphas"].ndim == 1 else -1
+    for name in _PATH_FIELDS[1:]:
+        a = arrays.get(_PATH + name)
         if a is not None and (a.ndim == 0 or a.shape[0] != L):
-            raise error(f"selection.{name} has shape {a.shape}; expected ({L}, ...)")
-    for name in ("index_min", "index_1se"):
-        a = arrays.get(_SEL + name)
-        if a is not None and (a.dtype.kind not in "iu" or np.any(a < 0) or np.any(a >= L)):
-            raise error(f"selection.{name} is not a valid index into {L} alphas")
+            raise error(f"path.{name} has shape {a.shape}; expected ({L}, ...)")
 
 
 def _build(arrays: dict, meta: dict) -> LoadedModel:
-    from ridgekit.linear_model import Ridge
-
     coef = arrays["coef"]
     intercept = arrays["intercept"]
-    est = Ridge(alpha=meta["alpha"] if meta.get("alpha") is not None else 1.0,
-                fit_intercept=bool(meta.get("estimator", {}).get("params", {}).get(
-                    "fit_intercept", True)))
+    params = meta.get("estimator", {}).get("params", {})
+    if meta.get("family") == "classifier":
+        from ridgekit.linear_model import LogisticRidge
+
+        est = LogisticRidge(alpha=meta["alpha"] if meta.get("alpha") is not None else 1.0)
+        est.classes_ = np.asarray(meta["classes"])
+        est.intercept_ = intercept
+    else:
+        from ridgekit.linear_model import Ridge
+
+        est = Ridge(alpha=meta["alpha"] if meta.get("alpha") is not None else 1.0,
+                    fit_intercept=bool(params.get("fit_intercept", True)))
+        est.intercept_ = intercept[()] if intercept.ndim == 0 else intercept
     est.coef_ = coef
-    est.intercept_ = intercept[()] if intercept.ndim == 0 else intercept
     est.n_features_in_ = int(coef.shape[-1])
     est.solver_ = "loaded"
     est.n_iter_ = np.ones(1 if coef.ndim == 1 else coef.shape[0], dtype=int)
     selection = None
     if meta.get("selection") is not None:
-        selection = _build_selection(arrays, meta["selection"])
+        selection = build_selection(arrays, meta["selection"])
+    path = None
+    if meta.get("path") is not None:
+        fields = {f: arrays[_PATH + f] for f in meta["path"]["fields"]}
+        fields.setdefault("df", np.full(fields["alphas"].shape, np.nan))
+        path = SimpleNamespace(**fields, l1_ratio=meta["path"].get("l1_ratio"),
+                               classes=np.asarray(meta["classes"])
+                               if "classes" in meta else None)
     return LoadedModel(est, meta, arrays.get("x_mean"), arrays.get("x_scale"), selection,
-                       meta.get("feature_names"))
-
-
-def _build_selection(arrays, sel):
-    from ridgekit.select._selection import Selection
-
-    def get(name):
-        a = arrays.get(_SEL + name)
-        if a is None or a.ndim > 0 or name in ("alphas", "mean", "se", "df"):
-            return a
-        return int(a) if name.startswith("index") else float(a)
-
-    extra = {}
-    for k in sel.get("extra_arrays", []):
-        a = arrays[_EXTRA + k]
-        extra[k] = float(a) if a.ndim == 0 else a
-    extra.update(sel.get("extra_values", {}))
-    return Selection(alphas=get("alphas"), criterion=sel["criterion"], mean=get("mean"),
-                     se=get("se"), df=get("df"), rule=sel["rule"], alpha=get("alpha"),
-                     index_min=get("index_min"), index_1se=get("index_1se"), extra=extra)
+                       meta.get("feature_names"), path)

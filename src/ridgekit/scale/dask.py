@@ -31,7 +31,7 @@ from ridgekit.scale.blocks import (
 )
 
 __all__ = ["DaskBlocks", "collect_blocks", "reduce_blocks", "dask_fold_moments",
-           "current_client", "is_dask_collection"]
+           "current_client", "is_dask_collection", "run_tree", "tree_graph"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -89,36 +89,39 @@ def _frame_lengths(df) -> tuple[int, ...]:
     return tuple(int(v) for v in one.map_partitions(len).compute().tolist())
 
 
-def _array_rows(X, role: str):
+def _array_rows(X, role: str, numeric: bool = True):
     import dask.array as da
 
-    if X.dtype.kind not in "biuf":
+    if numeric and X.dtype.kind not in "biuf":
         raise ValueError(f"{role} is a Dask array of non-numeric dtype {X.dtype}")
     if any(np.isnan(c) for c in X.chunks[0]):  # unknown chunk sizes: count them once
         X = X.compute_chunk_sizes()
     return da, X
 
 
-def _to_row_blocks(v, rows: tuple[int, ...], role: str, ndim_max: int, n_parts: int | None):
-    """Delayed row blocks of y or w aligned with X's blocks of ``rows`` rows."""
+def _to_row_blocks(v, rows: tuple[int, ...], role: str, ndim_max: int, n_parts: int | None,
+                   numeric: bool = True):
+    """Delayed row blocks of y or w aligned with X's blocks of ``rows`` rows (``numeric``
+    False: class labels of any dtype, checked by the caller's block task)."""
     import dask.array as da
 
     n = int(sum(rows))
     if v is None:
         return None, None
     if _is_frame(v):
-        _check_frame_numeric(v, role)
+        if numeric:
+            _check_frame_numeric(v, role)
         if v.npartitions == n_parts:  # partitioned like X (df[cols], df[target])
             ncol = len(v.columns) if hasattr(v, "columns") else None
             return list(v.to_delayed(optimize_graph=False)), ncol
         v = v.to_dask_array(lengths=True)
     if is_dask_collection(v):
-        _, v = _array_rows(v, role)
+        _, v = _array_rows(v, role, numeric)
     else:
         arr = np.asarray(v)
         if arr.ndim == 0 and role == "sample_weight":
             arr = np.full(n, float(arr))
-        if arr.dtype.kind not in "biuf":
+        if numeric and arr.dtype.kind not in "biuf":
             raise ValueError(f"{role} is not numeric (dtype {arr.dtype})")
         v = da.from_array(arr, chunks=(rows,) + arr.shape[1:])
     if v.ndim > ndim_max or v.ndim == 0:
@@ -130,12 +133,13 @@ def _to_row_blocks(v, rows: tuple[int, ...], role: str, ndim_max: int, n_parts: 
     return list(v.to_delayed(optimize_graph=False).ravel()), (v.shape[1] if v.ndim == 2 else None)
 
 
-def collect_blocks(X, y, sample_weight=None) -> DaskBlocks:
+def collect_blocks(X, y, sample_weight=None, *, labels: bool = False) -> DaskBlocks:
     """Row blocks of a Dask array or data frame X and its targets and weights.
 
     y and ``sample_weight`` may be Dask arrays or series (rechunked to X's row blocks
     unless already partitioned like X) or in-memory arrays (sent as graph constants).
-    A data frame's partition lengths are counted once, reading one column.
+    A data frame's partition lengths are counted once, reading one column. ``labels``:
+    y holds class labels (1-D, any dtype).
 
     Raises
     ------
@@ -164,7 +168,7 @@ def collect_blocks(X, y, sample_weight=None) -> DaskBlocks:
         n_parts = None
     if y is None:
         raise ValueError("y is required")
-    ys, ycols = _to_row_blocks(y, rows, "y", 2, n_parts)
+    ys, ycols = _to_row_blocks(y, rows, "y", 1 if labels else 2, n_parts, not labels)
     ws, _ = _to_row_blocks(sample_weight, rows, "sample_weight", 1, n_parts)
     starts = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(np.int64)
     n = int(sum(rows))
@@ -190,29 +194,77 @@ def current_client(client=None):
         return None
 
 
-def _block_task(x, y, w, start, rows, spec, index):
+def tree_graph(leaves: list, merge: Callable, split_every: int, tag: str):
+    """A fixed tree of ``merge`` tasks over delayed ``leaves``, ``split_every`` at a time.
+
+    The tree's shape depends only on the number of leaves, so a recomputed leaf (a lost
+    worker) is merged in the same place and the root is bitwise the same.
+    """
+    from dask import delayed
+
+    level, depth = list(leaves), 0
+    while len(level) > 1:
+        depth += 1
+        level = [delayed(merge, pure=False)(
+            *level[j:j + split_every], dask_key_name=f"ridgekit-merge-{tag}-{depth}-{j}")
+            for j in range(0, len(level), split_every)]
+    return level[0]
+
+
+def block_leaves(blocks: DaskBlocks, task: Callable, args: tuple, tag: str) -> list:
+    """One delayed ``task(x, y, w, start, rows, index, *args)`` per row block."""
+    from dask import delayed
+
+    lengths = np.diff(np.r_[blocks.starts, blocks.n_samples])
+    return [
+        delayed(task, pure=False)(
+            xb, yb, None if blocks.w is None else blocks.w[i], int(blocks.starts[i]),
+            int(lengths[i]), i, *args, dask_key_name=f"ridgekit-block-{tag}-{i}")
+        for i, (xb, yb) in enumerate(zip(blocks.x, blocks.y, strict=True))
+    ]
+
+
+def _block_task(x, y, w, start, rows, index, spec):
     where = f"block {index}, rows {start}..{start + rows - 1}"
     return block_moments(x, y, w, start, spec, where)
 
 
-def _graph(blocks: DaskBlocks, spec: BlockSpec, split_every: int):
-    from dask import delayed
+def run_tree(blocks: DaskBlocks, task: Callable, args: tuple, merge: Callable, *,
+             client=None, progress: ProgressCallback | None = None,
+             split_every: int = SPLIT_EVERY):
+    """One pass: ``task`` on every row block, reduced by a tree of ``merge``; the root.
 
+    With a ``distributed`` client the leaves and the tree are futures (a lost worker's
+    blocks are recomputed by the scheduler); otherwise Dask's local scheduler runs them.
+    A block's own error (naming its rows) is raised as soon as that block fails.
+    """
+    if split_every < 2:
+        raise ValueError(f"split_every must be >= 2, got {split_every}")
     tag = uuid.uuid4().hex[:12]
-    lengths = np.diff(np.r_[blocks.starts, blocks.n_samples])
-    leaves = [
-        delayed(_block_task, pure=False)(
-            xb, yb, None if blocks.w is None else blocks.w[i], int(blocks.starts[i]),
-            int(lengths[i]), spec, i, dask_key_name=f"ridgekit-block-{tag}-{i}")
-        for i, (xb, yb) in enumerate(zip(blocks.x, blocks.y, strict=True))
-    ]
-    level, depth = leaves, 0
-    while len(level) > 1:
-        depth += 1
-        level = [delayed(merge_parts, pure=False)(
-            *level[j:j + split_every], dask_key_name=f"ridgekit-merge-{tag}-{depth}-{j}")
-            for j in range(0, len(level), split_every)]
-    return level[0], leaves
+    leaves = block_leaves(blocks, task, args, tag)
+    root = tree_graph(leaves, merge, int(split_every), tag)
+    client = current_client(client)
+    total = len(leaves)
+    if client is None:
+        return _compute_local(root, leaves, progress)
+    from distributed import as_completed
+
+    futures = client.compute([root, *leaves])
+    root_future, done = futures[0], 0
+    pending = as_completed(futures[1:])
+    del futures  # block results are released as soon as their merges consumed them
+    try:
+        for fut in pending:
+            if fut.status == "error":
+                fut.result()  # raises the block's own error, naming its rows
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            del fut
+        return root_future.result()
+    finally:
+        pending.clear()
+        root_future.cancel()
 
 
 def reduce_blocks(blocks: DaskBlocks, spec: BlockSpec, *, client=None,
@@ -231,31 +283,8 @@ def reduce_blocks(blocks: DaskBlocks, spec: BlockSpec, *, client=None,
     split_every : int
         Fan-in of the merge tree.
     """
-    if split_every < 2:
-        raise ValueError(f"split_every must be >= 2, got {split_every}")
-    root, leaves = _graph(blocks, spec, int(split_every))
-    client = current_client(client)
-    total = len(leaves)
-    if client is None:
-        return finish_parts(_compute_local(root, leaves, progress))
-    from distributed import as_completed
-
-    futures = client.compute([root, *leaves])
-    root_future, done = futures[0], 0
-    pending = as_completed(futures[1:])
-    del futures  # block results are released as soon as their merges consumed them
-    try:
-        for fut in pending:
-            if fut.status == "error":
-                fut.result()  # raises the block's own error, naming its rows
-            done += 1
-            if progress is not None:
-                progress(done, total)
-            del fut
-        return finish_parts(root_future.result())
-    finally:
-        pending.clear()
-        root_future.cancel()
+    return finish_parts(run_tree(blocks, _block_task, (spec,), merge_parts, client=client,
+                                 progress=progress, split_every=split_every))
 
 
 def _compute_local(root, leaves, progress):

@@ -249,3 +249,19 @@ def fit_tikhonov(est, X, y, sample_weight=None):
     est.n_unpenalized_ = int(pen.null.shape[1])
     est._store(coef, intercept, blocks.y_was_1d, np.float64)
     return est
+
+
+def fit_logistic(est, X, y, sample_weight=None):
+    """``LogisticRidge.fit`` on a Dask X: Newton with one pass over the data per step
+    (:mod:`ridgekit.scale.glm`)."""
+    from ridgekit.scale.glm import fit_logistic as fit
+
+    return fit(est, X, y, sample_weight, options=_OPTIONS.get())
+
+
+def fit_logistic_cv(est, X, y, sample_weight=None):
+    """``LogisticRidgeCV.fit`` on a Dask X: every fold's path and the full path in
+    lockstep, one pass per Newton round (:mod:`ridgekit.scale.glm_cv`)."""
+    from ridgekit.scale.glm_cv import fit_logistic_cv as fit
+
+    return fit(est, X, y, sample_weight, options=_OPTIONS.get())

@@ -33,7 +33,8 @@ import numpy as np
 from ridgekit.scale.dask import dask_fold_moments
 from ridgekit.scale.folds import ContiguousFolds, HashFolds
 
-__all__ = ["fit_ridge", "fit_ridge_cv", "fit_tikhonov", "fold_rule", "options"]
+__all__ = ["fit_ridge", "fit_ridge_cv", "fit_tikhonov", "fit_logistic", "fit_logistic_cv",
+           "fit_enet", "fit_enet_cv", "fold_rule", "options"]
 
 
 def _names(est, blocks) -> None:
@@ -265,3 +266,56 @@ def fit_logistic_cv(est, X, y, sample_weight=None):
     from ridgekit.scale.glm_cv import fit_logistic_cv as fit
 
     return fit(est, X, y, sample_weight, options=_OPTIONS.get())
+
+
+def _gram_route_only(est) -> None:
+    if est.precompute is False:
+        raise ValueError("precompute=False asks for residual updates on the rows; a Dask X "
+                         "is fitted on the Gram from one pass of moments (precompute='auto' "
+                         "or True)")
+
+
+def fit_enet_cv(est, X, y, sample_weight=None):
+    """``ElasticNetCV``/``LassoCV.fit`` on a Dask X: per-fold moments in one pass, then
+    :meth:`~ridgekit.linear_model.ElasticNetCV.fit_moments` (the Gram route end to end).
+    ``cv``: an int k (or None: 5) means :class:`HashFolds` (k, seed 0); ``KFold(k)``
+    unshuffled, ``HashFolds`` and ``ContiguousFolds`` are honoured."""
+    est._validate_params()
+    _gram_route_only(est)
+    cv = 5 if est.cv is None else est.cv
+    folds = fold_rule(cv, _n_rows(X) if type(cv).__name__ == "KFold" else None)
+    fm, blocks = _total(est, X, y, sample_weight, folds)
+    est.fit_moments(fm, blocks.feature_names)
+    if not blocks.y_was_1d and blocks.n_targets == 1:  # fit_moments squeezes one target
+        est.coef_, est.intercept_ = est.coef_[None], np.atleast_1d(est.intercept_)
+    return est
+
+
+def fit_enet(est, X, y, sample_weight=None):
+    """``ElasticNet``/``Lasso.fit`` on a Dask X: one pass of moments, then coordinate
+    descent on the Gram (``ElasticNet``'s gram route), each target on its own."""
+    from ridgekit.linear_model._enet_problem import problem_from_moments
+    from ridgekit.sparse import check_l1_ratio, solve_path
+
+    est._validate_params()
+    check_l1_ratio(est.l1_ratio)
+    _gram_route_only(est)
+    warm = est.coef_ if est.warm_start and hasattr(est, "coef_") else None
+    fm, blocks = _total(est, X, y, sample_weight)
+    problem = problem_from_moments(fm.total(), est.fit_intercept)
+    penalty = est._penalty(problem)
+    t = blocks.n_targets
+    start = None if warm is None else np.atleast_2d(warm)
+    if start is not None and start.shape != (t, problem.n_features):
+        start = None
+    sols = [solve_path(problem.design(k), penalty, [float(est.alpha)], est.tol, est.max_iter,
+                       None if start is None else start[k], est.screening) for k in range(t)]
+    coef = np.array([s.coefs[0] for s in sols])
+    est._store(coef, np.array([problem.intercept(coef[k], k) for k in range(t)]),
+               blocks.y_was_1d, np.float64)
+    gaps = np.array([float(s.gaps[0]) for s in sols])
+    iters = [int(s.n_iter[0]) for s in sols]
+    est.dual_gap_ = float(gaps[0]) if blocks.y_was_1d else gaps
+    est.n_iter_ = iters[0] if blocks.y_was_1d else iters
+    est.route_ = "gram"
+    return est

@@ -193,6 +193,25 @@ def reading(description: str):
 
 
 @contextmanager
+def rows_bar(description: str):
+    """A progress callback ``update(rows_done, rows_total)`` over the rows of several
+    blocks or files (a bar, or silent) that also stops the work on an interrupt."""
+    if not show_progress():
+        yield lambda done, total=None: _interrupt.check()
+        return
+    bar = _bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("rows"), TimeElapsedColumn())
+    with bar:
+        task = bar.add_task(description, total=None)
+
+        def update(rows_done: int, rows_total: int | None = None) -> None:
+            bar.update(task, completed=rows_done, total=rows_total or None)
+            _interrupt.check()
+
+        yield update
+
+
+@contextmanager
 def phase(description: str):
     """A spinner with the elapsed time while one step runs (silent when bars are off)."""
     _interrupt.check()

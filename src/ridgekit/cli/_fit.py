@@ -1,4 +1,9 @@
-"""``ridgekit fit``: options -> :class:`~ridgekit.cli._pipeline.FitRequest` -> model file."""
+"""``ridgekit fit``: options -> :class:`~ridgekit.cli._pipeline.FitRequest` -> model file.
+
+The family (ridge, elastic net with ``--l1-ratio``, ``--family binomial|multinomial``)
+is one step of the pipeline; ``--dask``/``--scheduler`` and directories or globs of files
+go through :mod:`ridgekit.cli._scale`.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +25,17 @@ from ridgekit.cli._common import (
     split_names,
     table,
 )
-from ridgekit.cli._pipeline import FitRequest, parse_cv, run_fit
+from ridgekit.cli._families import SCORINGS, parse_l1_ratio
+from ridgekit.cli._pipeline import FAMILIES, FitRequest, parse_cv, run_fit
 
 DF_NOTE = "df counts the effective parameters of the features; the intercept is not counted"
 
 
 def fit(
     data: Path = typer.Argument(..., metavar="DATA",
-                                help="CSV/TSV, Parquet, .npy/.npz or svmlight file."),
+                                help="CSV/TSV, Parquet, .npy/.npz or svmlight file; for "
+                                     "ridge and the elastic net also a directory or a "
+                                     "quoted glob ('data/*.parquet')."),
     target: str = typer.Option(None, "--target", "-t", metavar="COLUMN",
                                help="Target column."),
     features: str = typer.Option(None, metavar="COLUMNS",
@@ -35,7 +43,20 @@ def fit(
     cv: str = typer.Option(None, metavar="RULE",
                            help="How λ is chosen: a number of folds K (default 10), loo, gcv, "
                                 "gcv-mass, hkb, lawless-wang, lcurve, discrepancy, evidence, "
-                                "or df (with --df)."),
+                                "or df (with --df). Elastic net: K only. Logistic: K "
+                                "(stratified), alo (approximate LOO) or loo."),
+    family: str = typer.Option("gaussian", metavar="FAMILY",
+                               help="gaussian (ridge, or the elastic net with --l1-ratio), "
+                                    "binomial or multinomial (L2 logistic / softmax on a label "
+                                    "column of numbers or strings; the file is read into "
+                                    "memory: Newton needs the rows, not only moments)."),
+    l1_ratio: str = typer.Option(None, "--l1-ratio", metavar="VALUES",
+                                 help="Elastic net: the L1 share of the penalty in [0, 1] "
+                                      "(1 = lasso), or a list (0.1,0.5,1) chosen jointly with "
+                                      "λ by k-fold."),
+    scoring: str = typer.Option("deviance", metavar="SCORE",
+                                help="Logistic CV criterion: deviance, log-loss, accuracy or "
+                                     "roc-auc."),
     df: float = typer.Option(None, metavar="DF",
                              help="Target degrees of freedom for --cv df (intercept not "
                                   "counted), e.g. 5."),
@@ -63,12 +84,25 @@ def fit(
     fmt: str = typer.Option(None, "--format", metavar="FORMAT",
                             help="Data format when the suffix does not tell: csv, tsv, "
                                  "parquet, npy, npz or svmlight."),
+    dask: bool = typer.Option(False, "--dask",
+                              help="Reduce the per-fold moments on a Dask LocalCluster sized "
+                                   "to the machine (needs ridgekit[dask]); folds hashed from "
+                                   "row positions (HashFolds(K, seed))."),
+    scheduler: str = typer.Option(None, metavar="ADDRESS",
+                                  help="Address of a running Dask scheduler (implies --dask)."),
+    workers: int = typer.Option(None, "--workers", metavar="N",
+                                help="Workers of the --dask LocalCluster (default: sized to "
+                                     "the machine)."),
+    timeout: float = typer.Option(10.0, metavar="SECONDS",
+                                  help="How long to wait for --scheduler."),
 ) -> None:
-    """Fit ridge with λ chosen by cross-validation or a closed-form rule; save the model.
+    """Fit ridge, the elastic net or L2 logistic with λ chosen by CV; save the model.
 
-    The file is streamed: k-fold in one pass into per-fold moments, the closed-form rules
-    from the moments of one pass, exact leave-one-out with a second blocked pass (memory
-    of a block). Folds are those of scikit-learn's KFold(shuffle=True, random_state=SEED).
+    Ridge and the elastic net stream the file: k-fold in one pass into per-fold moments
+    (memory O(p²) per fold), the closed-form rules from the moments of one pass, exact
+    leave-one-out with a second blocked pass. Folds are those of scikit-learn's
+    KFold(shuffle=True, random_state=SEED). --family binomial/multinomial reads the file
+    into memory (StratifiedKFold(shuffle=True, random_state=SEED) for --cv K).
 
     Examples:
 
@@ -77,6 +111,12 @@ def fit(
       ridgekit fit data.parquet -t price --features a,b,c --cv gcv --standardize
 
       ridgekit fit prostate.csv -t lpsa --cv df --df 5
+
+      ridgekit fit data.csv -t y --l1-ratio 0.1,0.5,1 --cv 10 --rule 1se --standardize
+
+      ridgekit fit iris.csv -t species --family multinomial --cv 5 --scoring accuracy
+
+      ridgekit fit 'data/*.parquet' -t y --cv 10 --dask
     """
     with one_line_errors():
         if rule not in ("min", "1se"):
@@ -85,18 +125,29 @@ def fit(
         if choice.name == "df" and df is None:
             raise UsageProblem("--cv df needs --df, e.g. --df 5")
         grid = parse_alphas(alphas)
+        name = _family_name(family, parse_l1_ratio(l1_ratio), scoring)
         check_output(out, "model file")
+        if workers is not None and workers < 1:
+            raise UsageProblem(f"--workers {workers}: give at least 1")
+        if timeout is not None and not timeout > 0:
+            raise UsageProblem(f"--timeout {num(timeout)}: give a positive number of seconds")
         req = FitRequest(
             data=data, target=target, features=split_names(features), weight=sample_weight,
             cv=choice, rule=rule, alphas=grid, n_alphas=check_n_alphas(n_alphas, grid),
             df=df, standardize=standardize, seed=seed, folds_column=folds_column,
             index_col=False if (index_col or "").lower() == "none" else index_col,
-            format=fmt)
+            format=fmt, family=name, l1_ratio=parse_l1_ratio(l1_ratio), scoring=scoring)
+        from ridgekit.cli._scale import fit_over_files, wants_files
+
         with shown_warnings() as caught:
-            outcome = run_fit(req)
+            if wants_files(data, dask, scheduler):
+                outcome = fit_over_files(req, dask=dask, scheduler=scheduler,
+                                         n_workers=workers, timeout=timeout)
+            else:
+                outcome = run_fit(req)
         for text in outcome.notes:
             note(text)
-        print_fit(outcome)
+        getattr(FAMILIES[name], "print_fit", print_fit)(outcome)
         if out is not None:
             from ridgekit.io import save
 
@@ -106,9 +157,27 @@ def fit(
                  cv=choice.name if choice.kind != "kfold" else str(choice.folds), rule=rule,
                  seed=seed, sample_weight=sample_weight, standardize=standardize,
                  standardize_ddof=0, folds=outcome.folds_used, folds_column=folds_column,
-                 index_col=index_col, format=fmt, df_target=df,
+                 index_col=index_col, format=fmt, df_target=df, family=name,
+                 l1_ratio=l1_ratio, scoring=scoring if FAMILIES[name].needs_rows else None,
                  warnings=sorted({str(w.message) for w in caught}))
             echo(f"model written to {out}")
+
+
+def _family_name(family: str, l1_ratio, scoring: str) -> str:
+    """The pipeline family from --family, --l1-ratio and --scoring (checked together)."""
+    key = family.strip().lower()
+    if key not in ("gaussian", "ridge", "binomial", "multinomial"):
+        raise UsageProblem(f"--family {family!r}: use gaussian, binomial or multinomial")
+    if key in ("binomial", "multinomial"):
+        if l1_ratio is not None and any(r > 0 for r in l1_ratio):
+            raise UsageProblem(f"--l1-ratio with --family {key}: the logistic families are "
+                               "L2 only for now")
+        if scoring not in SCORINGS:
+            raise UsageProblem(f"--scoring {scoring!r}: use {', '.join(SCORINGS)}")
+        return key
+    if scoring != "deviance":
+        raise UsageProblem("--scoring goes with --family binomial or multinomial")
+    return "ridge" if l1_ratio is None else "enet"
 
 
 def model_df(model) -> float:

@@ -36,7 +36,11 @@ def predict(
                              help="CSV file of predictions to write."),
     fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
 ) -> None:
-    """Predict with a saved model; writes a CSV with a `prediction` column.
+    """Predict with a saved model; writes a CSV of predictions.
+
+    A regression model writes a `prediction` column; a classifier (--family binomial or
+    multinomial) writes `predicted_class` and one `proba_<class>` column per class (in
+    the model's class order).
 
     Example:
 
@@ -51,7 +55,13 @@ def predict(
         user = model.metadata.get("user", {})
         with reading("reading") as bar:
             X = read_features(data, model.feature_names, user.get("target"), bar, fmt,
-                              user.get("index_col"))
+                              user.get("index_col"), use_target=not model.is_classifier)
+        if model.is_classifier:
+            proba = np.asarray(model.predict_proba(X))
+            with atomic_write(out, "w") as handle:
+                write_classes(handle, model.classes_, proba)
+            echo(f"{proba.shape[0]} predicted classes and probabilities written to {out}")
+            return
         pred = np.asarray(model.predict(X))
         with atomic_write(out, "w") as handle:
             if pred.ndim == 1:
@@ -63,12 +73,25 @@ def predict(
         echo(f"{pred.shape[0]} predictions written to {out}")
 
 
-def read_features(data: Path, names, target, progress, fmt=None, index_col=None):
+def write_classes(handle, classes, proba) -> None:
+    """CSV of the most probable class and one probability column per class."""
+    import csv
+
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(["predicted_class", *[f"proba_{c}" for c in classes]])
+    predicted = np.asarray(classes)[np.argmax(proba, axis=1)]
+    for label, row in zip(predicted.tolist(), proba, strict=True):
+        writer.writerow([label, *[f"{v:.17g}" for v in row]])
+
+
+def read_features(data: Path, names, target, progress, fmt=None, index_col=None,
+                  use_target: bool = True):
     """The model's feature columns of a data file, with or without its target column.
 
     Every feature must be there (else one line naming the missing ones). The readers want
-    a target; when the file lacks the model's, the last feature stands in as the formal
-    target and is put back in its place.
+    a numeric target; when the file lacks the model's (or, ``use_target=False``, when the
+    target is a label column), the last feature stands in as the formal target and is put
+    back in its place.
     """
     from ridgekit.io import DataError, read_data
     from ridgekit.io.readers import columns_of
@@ -81,7 +104,8 @@ def read_features(data: Path, names, target, progress, fmt=None, index_col=None)
             shown = ", ".join(repr(m) for m in missing[:10])
             raise DataError(f"{data} lacks the model's feature column(s) {shown}; it has "
                             f"{', '.join(repr(c) for c in available[:20])}")
-    if names is None or target is None or (available is not None and target in available):
+    if names is None or (use_target and (target is None or (available is not None
+                                                           and target in available))):
         return read_data(data, target, names, progress=progress, format=fmt,
                          index_col=index).X
     table_ = read_data(data, names[-1], names[:-1], progress=progress, format=fmt,

@@ -2,8 +2,9 @@
 standardize -> family -> selection, each step a small function.
 
 The model family is one pluggable step (:data:`FAMILIES`): a family turns per-fold
-moments, or all rows' moments, into a fitted model for a selection choice. Only ridge is
-wired today; a lasso/elastic-net or logistic family plugs in by adding an entry.
+moments, or all rows' moments, into a fitted model for a selection choice: ridge, the
+elastic net / lasso (:mod:`ridgekit.cli._families`, from the same per-fold moments), and
+the logistic families, which need the rows and read the file into memory.
 
 Dense formats are always streamed (memory O(p²) per fold, any size of file): k-fold in one
 pass, the closed-form rules (gcv, hkb, lcurve, ...) from the moments of one pass, and exact
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ridgekit.cli._common import UsageProblem, phase, reading
+from ridgekit.cli._families import EnetFamily, LogisticFamily, standardize_rows
 
 __all__ = ["FitRequest", "FitOutcome", "CvChoice", "parse_cv", "run_fit", "FAMILIES"]
 
@@ -43,10 +45,12 @@ def parse_cv(text: str) -> CvChoice:
         return CvChoice("kfold", "kfold", k)
     if key == "loo":
         return CvChoice("loo", "loo")
+    if key == "alo":
+        return CvChoice("alo", "alo")
     if key in RULES:
         return CvChoice("rule", key)
-    raise UsageProblem(f"--cv {text!r}: use a number of folds >= 2 or one of "
-                       f"{', '.join(sorted(RULES))}")
+    raise UsageProblem(f"--cv {text!r}: use a number of folds >= 2, loo, alo (logistic) or "
+                       f"one of {', '.join(sorted(RULES))}")
 
 
 @dataclass
@@ -66,6 +70,8 @@ class FitRequest:
     index_col: str | bool | None = None
     format: str | None = None
     family: str = "ridge"
+    l1_ratio: list[float] | None = None
+    scoring: str = "deviance"
 
 
 @dataclass
@@ -122,6 +128,14 @@ class RidgeFamily:
             sel.df = degrees_of_freedom(spectrum, sel.alphas)
         return _model_at(spectrum, sel)
 
+    def fit_rows(self, req: FitRequest, X, y, w, cv):
+        from ridgekit.linear_model import RidgeCV
+
+        grid = req.alphas if req.alphas is not None else req.n_alphas
+        model = RidgeCV(alphas=grid, cv=cv, rule=req.rule, df=req.df)
+        with phase("fit"):
+            return model.fit(X, y, w)
+
 
 def _loo_pass(spectrum, rows, grid, loo_from_blocks):
     with reading("leave-one-out pass") as bar:
@@ -138,8 +152,9 @@ def _model_at(spectrum, sel):
     return KFoldFit(coef[0], float(intercept[0]), alpha, sel, spectrum, coef.shape[1])
 
 
-#: the model family step, by name (``--family`` when more are wired)
-FAMILIES = {"ridge": RidgeFamily()}
+#: the model family step, by name: ridge, enet (``--l1-ratio``), binomial, multinomial
+FAMILIES = {"ridge": RidgeFamily(), "enet": EnetFamily(), "binomial": LogisticFamily("binomial"),
+            "multinomial": LogisticFamily("multinomial")}
 
 
 # ------------------------------------------------------------------------ pipeline
@@ -148,6 +163,11 @@ def run_fit(req: FitRequest) -> FitOutcome:
     from ridgekit.io import open_blocks
 
     family = FAMILIES[req.family]
+    if req.cv.kind == "alo" and not family.needs_rows:
+        raise UsageProblem("--cv alo (approximate leave-one-out) is for --family binomial or "
+                           "multinomial")
+    if family.needs_rows:
+        return family.run(req)
     if req.folds_column is not None and req.cv.kind != "kfold":
         raise UsageProblem("--folds-column sets the folds of k-fold; it cannot go with "
                            f"--cv {req.cv.name}")
@@ -306,9 +326,8 @@ def standardize_folds(folds):
 
 
 def _in_memory(req: FitRequest, reader) -> FitOutcome:
-    """Sparse (svmlight) data or weighted LOO: read whole, fit RidgeCV."""
+    """Sparse (svmlight) data or weighted LOO: read whole, fit the family on the rows."""
     from ridgekit.io import read_data
-    from ridgekit.linear_model import RidgeCV
 
     if req.folds_column is not None:
         raise UsageProblem("--folds-column needs a format with named columns")
@@ -317,21 +336,13 @@ def _in_memory(req: FitRequest, reader) -> FitOutcome:
                          progress=bar, index_col=req.index_col)
     X, mean, scale = data.X, None, None
     if req.standardize:
-        if hasattr(X, "toarray"):
-            raise UsageProblem("--standardize would densify a sparse (svmlight) X; drop it")
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
-        scale[scale == 0] = 1.0
-        X = (X - mean) / scale
+        X, mean, scale = standardize_rows(X)
     if req.cv.kind == "kfold":
         from ridgekit.scale.streaming import fold_rule
 
         cv = fold_rule(req.cv.folds, X.shape[0], req.seed).fold_ids(X.shape[0])
     else:
         cv = req.cv.name
-    grid = req.alphas if req.alphas is not None else req.n_alphas
-    model = RidgeCV(alphas=grid, cv=cv, rule=req.rule, df=req.df)
-    with phase("fit"):
-        model.fit(X, data.y, data.sample_weight)
+    model = FAMILIES[req.family].fit_rows(req, X, data.y, data.sample_weight, cv)
     return FitOutcome(model, data.feature_names, str(data.target_name), X.shape[0], mean,
                       scale, list(data.notes))

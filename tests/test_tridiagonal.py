@@ -7,7 +7,7 @@ from scipy import linalg
 
 from ridgekit._scipy_blas import gram_lower, matmul
 from ridgekit._tridiagonal import tridiagonalize
-from ridgekit.tikhonov import _Complement
+from ridgekit.tikhonov._pencil import _Complement
 
 
 def _symmetric(rng, m):

@@ -11,7 +11,7 @@ import html
 
 import numpy as np
 
-__all__ = ["fit_section", "warnings_section", "every_rule", "coef_section"]
+__all__ = ["fit_section", "warnings_section", "every_rule", "coef_section", "figure_html"]
 
 _MAX_ROWS = 60
 #: rules computed for the report when the caller gives none: (name, label)
@@ -30,6 +30,17 @@ def _g(x, digits: int = 4) -> str:
 def _kv(rows) -> str:
     return "<table>" + "".join(f'<tr><th class="name">{_e(k)}</th><td class="name">{v}</td>'
                                "</tr>" for k, v in rows) + "</table>"
+
+
+def figure_html(fig, caption: str) -> str:
+    """A figure as an inline PNG (base64 ``data:`` URI) with its caption."""
+    import base64
+
+    from ridgekit.plot import to_png
+
+    data = base64.b64encode(to_png(fig, dpi=90)).decode("ascii")
+    return (f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
 def fit_section(ctx) -> str:

@@ -126,17 +126,31 @@ def path(
     standardize: bool = typer.Option(False, help="Center and scale features (population "
                                                  "sd, ddof=0)."),
     plot: Path = typer.Option(None, metavar="FIGURE",
-                              help="Ridge-trace figure to write: .png, .pdf or .svg."),
+                              help="Ridge-trace figure to write: .png, .pdf or .svg (with "
+                                   "--l1-ratio: coefficient paths against log λ, nonzeros on "
+                                   "top, λ_min and λ_1se marked, as plot.glmnet)."),
+    l1_ratio: str = typer.Option(None, "--l1-ratio", metavar="VALUES",
+                                 help="Elastic-net / lasso path (1 = lasso; a list is chosen "
+                                      "jointly with λ by k-fold)."),
+    cv: int = typer.Option(10, metavar="K",
+                           help="Folds of the CV that marks λ_min and λ_1se (--l1-ratio)."),
+    cv_plot: Path = typer.Option(None, "--cv-plot", metavar="FIGURE",
+                                 help="With --l1-ratio: the CV curve against log λ "
+                                      "(plot.cv.glmnet)."),
+    seed: int = typer.Option(0, metavar="INT", help="Seed of the folds (--l1-ratio)."),
     rows: int = typer.Option(12, metavar="N", help="Rows of the printed table."),
     index_col: str = typer.Option(None, "--index-col", metavar="COLUMN",
                                   help="Column of row labels, not used ('none': no index)."),
     fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
 ) -> None:
-    """The whole ridge path from one decomposition: table and ridge-trace figure.
+    """The whole ridge path from one decomposition, or the elastic-net / lasso path
+    (--l1-ratio) with its k-fold choices: table and figure.
 
-    Example:
+    Examples:
 
       ridgekit path data.csv --target y --plot trace.svg
+
+      ridgekit path data.csv -t y --l1-ratio 1 --cv 10 --plot lasso.png --cv-plot cv.png
     """
     from ridgekit.decompose import build_spectrum
     from ridgekit.io import read_data
@@ -149,6 +163,11 @@ def path(
         count = check_n_alphas(n_alphas, grid)
         if rows < 1:
             raise UsageProblem(f"--rows {rows}: give at least 1")
+        if l1_ratio is not None:
+            return _enet_path(data, target, features, grid, count, standardize, plot, cv_plot,
+                              l1_ratio, cv, seed, rows, index_col, fmt)
+        if cv_plot is not None:
+            raise UsageProblem("--cv-plot goes with --l1-ratio")
         index = False if (index_col or "").lower() == "none" else index_col
         with reading("reading") as bar:
             data_ = read_data(data, target, split_names(features), progress=bar, format=fmt,
@@ -186,6 +205,45 @@ def path(
             echo(f"ridge trace written to {plot}")
 
 
+def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, l1_ratio,
+               cv, seed, rows, index_col, fmt) -> None:
+    """The elastic-net path through the fit pipeline (streamed k-fold from fold moments)."""
+    from ridgekit.cli._families import parse_l1_ratio
+    from ridgekit.cli._pipeline import FitRequest, parse_cv, run_fit
+
+    check_output(cv_plot, "figure", FIGURE_SUFFIXES)
+    req = FitRequest(data=data, target=target, features=split_names(features), weight=None,
+                     cv=parse_cv(str(cv)), alphas=grid, n_alphas=count,
+                     standardize=standardize, seed=seed,
+                     index_col=False if (index_col or "").lower() == "none" else index_col,
+                     format=fmt, family="enet", l1_ratio=parse_l1_ratio(l1_ratio))
+    with shown_warnings():
+        outcome = run_fit(req)
+    for text in outcome.notes:
+        note(text)
+    model = outcome.model
+    path_, sel = model.path_, model.selection_
+    coefs = np.asarray(path_.coefs)
+    picks = np.unique(np.linspace(0, path_.alphas.size - 1,
+                                  min(rows, path_.alphas.size)).astype(int))
+    header = ["alpha", "nonzero", *map(str, outcome.feature_names)]
+    body = [[num(path_.alphas[i]), str(int(path_.df[i])), *[num(c) for c in coefs[i]]]
+            for i in picks]
+    kind = "lasso" if model.l1_ratio_ == 1 else f"elastic net (l1_ratio {num(model.l1_ratio_)})"
+    table(f"{kind} path of {outcome.target_name}"
+          + (" (standardized X)" if standardize else ""), header, body, keep=2)
+    echo(f"k-fold ({outcome.folds_used}): λ_min = {num(sel.alpha_min)}, λ_1se = "
+         f"{num(sel.alpha_1se)}")
+    from ridgekit.plot import enet_cv_curve, enet_trace
+
+    if plot is not None:
+        write_figure(enet_trace(path_, sel, feature_names=outcome.feature_names), plot)
+        echo(f"coefficient paths written to {plot}")
+    if cv_plot is not None:
+        write_figure(enet_cv_curve(sel, path_), cv_plot)
+        echo(f"CV curve written to {cv_plot}")
+
+
 def report(
     model_file: Path = typer.Argument(..., metavar="MODEL", help="Model file from `fit`."),
     data: Path = typer.Option(None, metavar="DATA",
@@ -196,6 +254,10 @@ def report(
     fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
 ) -> None:
     """Write a self-contained HTML report of a saved model and its training data.
+
+    Ridge: fit, every rule's λ, coefficients, ridge trace, residuals. Elastic net: the
+    selected features, the coefficient paths and the CV curve. Logistic: the confusion
+    matrix, coefficients per class, CV curve, coefficient path and calibration plot.
 
     Example:
 
@@ -216,10 +278,13 @@ def report(
                                "there any more: give --data")
         index = user.get("index_col")
         index = False if (index or "").lower() == "none" else index
+        reader = read_data
+        if model.is_classifier:
+            from ridgekit.io.labels import read_labelled as reader
         with reading("reading") as bar:
-            table_ = read_data(source, user.get("target"), model.feature_names,
-                               user.get("sample_weight"), progress=bar,
-                               format=fmt or user.get("format"), index_col=index)
+            table_ = reader(source, user.get("target"), model.feature_names,
+                            user.get("sample_weight"), progress=bar,
+                            format=fmt or user.get("format"), index_col=index)
         with shown_warnings(), phase("report"):
             write_report(out, model, table_.X, table_.y, model.feature_names,
                          sample_weight=table_.sample_weight,

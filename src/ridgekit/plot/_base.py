@@ -21,9 +21,8 @@ except ImportError as exc:  # pragma: no cover - matplotlib is an install extra
     raise ImportError("ridgekit.plot needs matplotlib: pip install 'ridgekit[plot]'") from exc
 
 __all__ = [
-    "new_figure", "to_png", "to_bytes", "FORMATS", "target_slice", "pick", "set_alpha_axis",
-    "mark_alphas",
-    "check_alphas",
+    "Figure", "new_figure", "to_png", "to_bytes", "FORMATS", "target_slice", "pick",
+    "set_alpha_axis", "mark_alphas", "check_alphas", "finite_vectors",
 ]
 
 #: line styles cycled by :func:`mark_alphas`
@@ -131,3 +130,17 @@ def check_alphas(alphas, name: str = "alphas") -> np.ndarray:
     if not np.all(np.isfinite(a)) or np.any(a < 0):
         raise ValueError(f"{name} must be finite and >= 0")
     return a
+
+
+def finite_vectors(**arrays) -> list[np.ndarray]:
+    """The given arrays as flat float vectors, checked to be non-empty, of one length and
+    finite (ValueError naming them otherwise)."""
+    names = " and ".join(arrays)
+    out = [np.asarray(a, dtype=float).ravel() for a in arrays.values()]
+    sizes = {a.size for a in out}
+    if len(sizes) != 1 or 0 in sizes:
+        raise ValueError(f"{names} must have the same non-zero length; got "
+                         f"{' and '.join(str(a.size) for a in out)}")
+    if not all(np.all(np.isfinite(a)) for a in out):
+        raise ValueError(f"{names} must be finite")
+    return out

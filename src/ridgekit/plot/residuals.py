@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from ridgekit.plot._base import new_figure
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from ridgekit.plot._base import Figure, finite_vectors, new_figure
 
 __all__ = ["residual_plot"]
 
@@ -35,13 +30,7 @@ def residual_plot(fitted, residuals, *, ax=None, title: str | None = None,
     ValueError
         Shapes differ, or values are not finite.
     """
-    f = np.asarray(fitted, dtype=float).ravel()
-    r = np.asarray(residuals, dtype=float).ravel()
-    if f.shape != r.shape or f.size == 0:
-        raise ValueError(f"fitted and residuals must have the same non-zero length; got "
-                         f"{f.size} and {r.size}")
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(r))):
-        raise ValueError("fitted and residuals must be finite")
+    f, r = finite_vectors(fitted=fitted, residuals=residuals)
     fig, (axis,) = new_figure(ax)
     n = f.size
     axis.scatter(f, r, s=max(2.0, 16.0 / np.sqrt(max(n / 100, 1))), alpha=0.5 if n > 500 else

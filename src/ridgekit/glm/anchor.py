@@ -205,7 +205,7 @@ def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
                 break
             estep = design.eta(step[:, None])[:, 0]
             t = 1.0
-            if dec2 > 1.0:  # far from the solution: Armijo in η (no pass over X)
+            if np.abs(estep).max() > 1.0:  # else a full step descends (glm/folds.py)
                 f0 = _loss(eta, y, w) + 0.5 * lam * float(pen @ theta**2)
                 slope = float(g @ step)
                 for _ in range(60):

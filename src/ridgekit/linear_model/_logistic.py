@@ -33,14 +33,38 @@ __all__ = ["LogisticRidge", "logistic_path", "build_problem", "LogisticClassifie
 SOLVERS = ("auto", "newton-cholesky", "newton-cg", "newton-block")
 
 
-def _check_l1_ratio(l1_ratio) -> None:
+def _check_l1_ratio(l1_ratio, where: str = "this fit") -> None:
     if l1_ratio is None or (isinstance(l1_ratio, Real) and float(l1_ratio) == 0.0):
         return
     raise ValueError(
-        f"l1_ratio={l1_ratio!r}: only l1_ratio=0 (pure L2) is supported for now; the "
-        "elastic-net penalty needs the coordinate-descent room (ridgekit.sparse), which the "
-        "logistic estimators do not use yet"
+        f"l1_ratio={l1_ratio!r}: {where} supports only l1_ratio=0 (pure L2); the "
+        "elastic-net penalty (l1_ratio > 0) is available in LogisticRidge, in memory, for "
+        "two classes"
     )
+
+
+def _l1_weights(estimator, problem) -> np.ndarray:
+    """L1 penalty weights :math:`c_j s_j` (``standardize``) or :math:`c_j`, from the L2
+    weights :math:`c_j s_j^2` (or :math:`c_j`): :math:`\\sqrt{c_j\\cdot c_js_j^2}`."""
+    d, p = problem.design.d, problem.design.p
+    pf = getattr(estimator, "penalty_factor", None)
+    c = np.ones(p) if pf is None else np.asarray(pf, dtype=float)
+    out = np.zeros(d)
+    out[d - p:] = np.sqrt(c * problem.pen[d - p:])
+    return out
+
+
+def _fit_enet(estimator, problem, alpha, theta0):
+    from ridgekit.glm.enet import enet_newton
+
+    if problem.K != 1:
+        raise ValueError("l1_ratio > 0 is implemented for two classes only; the "
+                         "multinomial elastic net is not available (use l1_ratio=0)")
+    if problem.design.d > 2000:
+        raise ValueError(f"l1_ratio > 0 needs at most 2000 parameters (the proximal Newton "
+                         f"steps factor a d x d Hessian); got {problem.design.d}")
+    return enet_newton(problem, alpha, float(estimator.l1_ratio),
+                       _l1_weights(estimator, problem), theta0)
 
 
 def build_problem(estimator, X, y, sample_weight=None, *, reset: bool = True):
@@ -193,8 +217,12 @@ class LogisticRidge(LogisticClassifierBase):
     class_weight : dict, "balanced" or None, default=None
         Multiplies the sample weights per class (as scikit-learn).
     l1_ratio : float, default=0.0
-        Only 0 is accepted for now (the elastic-net penalty needs the coordinate-descent
-        room, not wired in yet); any other value raises ``ValueError``.
+        ρ in [0, 1]. For ρ > 0 the penalty is the elastic net of scikit-learn's
+        ``penalty="elasticnet"`` (``alpha = 1/C``),
+        :math:`\\alpha\\sum_j(\\rho c_j|\\beta_j| + \\frac{1-\\rho}{2}c_j\\beta_j^2)` (with
+        ``standardize``: :math:`c_js_j` and :math:`c_js_j^2`), solved by proximal Newton
+        with coordinate-descent subproblems (:mod:`ridgekit.glm.enet`); two classes and
+        at most 2000 parameters only (the multinomial raises ``ValueError``).
     solver : {"auto", "newton-cholesky", "newton-cg", "newton-block"}, default="auto"
         ``newton-cholesky``: Newton/IRLS with a Cholesky factor of the penalized Hessian.
         ``newton-cg``: truncated Newton (CG with Hessian-vector products), for large p,
@@ -219,9 +247,10 @@ class LogisticRidge(LogisticClassifierBase):
     n_iter_ : int
         Newton steps taken.
     grad_norm_ : float
-        :math:`\\lVert\\nabla F\\rVert_2` at the solution.
+        :math:`\\lVert\\nabla F\\rVert_2` at the solution (for ``l1_ratio > 0``: of the
+        minimum-norm subgradient).
     solver_ : str
-        Newton mode used: "exact" (Cholesky), "block" or "diag" (CG).
+        Newton mode used: "exact" (Cholesky), "block" or "diag" (CG), "prox-newton".
     n_features_in_ : int
     """
 
@@ -273,8 +302,8 @@ class LogisticRidge(LogisticClassifierBase):
 
             return fit_logistic(self, X, y, sample_weight)
         self._validate_params()
-        _check_l1_ratio(self.l1_ratio)
         alpha = float(check_alpha(self.alpha, 1)[0])
+        enet = self.l1_ratio is not None and float(self.l1_ratio) > 0
         problem, classes, _, _ = build_problem(self, X, y, sample_weight)
         theta0 = problem.null_theta()
         if self.warm_start and hasattr(self, "coef_") and \
@@ -283,7 +312,8 @@ class LogisticRidge(LogisticClassifierBase):
             theta0 = np.vstack([self.intercept_[None, :], self.coef_.T]) \
                 if problem.design.fit_intercept else self.coef_.T.copy()
         try:
-            res = problem.solve(alpha, theta0)
+            res = _fit_enet(self, problem, alpha, theta0) if enet else \
+                problem.solve(alpha, theta0)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
         _raise_if_unbounded(alpha, problem, res)
@@ -295,7 +325,7 @@ class LogisticRidge(LogisticClassifierBase):
         self._store_theta(res.theta, problem.design.fit_intercept)
         self.n_iter_ = int(res.n_iter)
         self.grad_norm_ = float(res.grad_norm)
-        self.solver_ = problem.mode
+        self.solver_ = "prox-newton" if enet else problem.mode
         return self
 
 

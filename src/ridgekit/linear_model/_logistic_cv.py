@@ -98,10 +98,11 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
     best_score_ : float
         Score at the chosen λ (−deviance, −log-loss, accuracy, AUC or the scorer's).
     path_ : LogisticPath
-        The full-data path over the grid (coefficient path, df, deviance). With
-        ``cv="alo"`` (binomial) its fits are those of the ALO path, good to a Newton
-        decrement of 1e-4 (``path_.grad_norm``; df from the anchored Hessians, within
-        about 1e-4 relative); the fit at ``alpha_`` is always refined to ``tol``.
+        The full-data path over the grid (coefficient path, df, deviance). Binomial on
+        the Cholesky route with k-fold or ``cv="alo"``: fits good to a Newton decrement
+        of 1e-4 (``path_.grad_norm``), df from the anchored Hessians
+        (:mod:`ridgekit.glm.anchor`, within about 1e-4 relative); the fit at ``alpha_``
+        is always refined to ``tol``.
     cv_results_ : ndarray (n_folds, L) or (n_samples, L)
     alphas_ : ndarray
     classes_, coef_, intercept_, n_iter_, grad_norm_, n_features_in_
@@ -162,7 +163,7 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
 
             return fit_logistic_cv(self, X, y, sample_weight)
         self._validate_params()
-        _check_l1_ratio(self.l1_ratio)
+        _check_l1_ratio(self.l1_ratio, "LogisticRidgeCV")
         problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)
         self._y = np.asarray(y)  # labels for scikit-learn scorers, dropped after fit
         try:
@@ -179,13 +180,16 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
                 raise ValueError("cv='alo' needs the Cholesky route (solver='newton-"
                                  "cholesky'; at most 2000 parameters); use k-fold")
             if problem.K == 1:  # O(n d) per λ on anchored eigenbases (glm/anchor.py)
-                path, collect = self._anchored_alo(problem, grid, classes)
+                path, collect = self._anchored(problem, grid, classes, True)
             else:
                 loo_eta = np.empty((grid.size,) + problem.Y.shape)
 
                 def on_solution(i, alpha, res, fac, hess):
                     loo_eta[i] = alo_eta(problem, res, fac)
                 collect = loo_eta
+        elif not isinstance(self.cv, str) and problem.K == 1 and problem.mode == "exact":
+            # k-fold: the full-data path serves df and path_ only (the chosen fit is refined)
+            path = self._anchored(problem, grid, classes, False)[0]
         if path is None:
             path = self._full_path(problem, grid, classes, on_solution)
         if isinstance(self.cv, str):
@@ -232,18 +236,19 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
                                    problem.w)
         return LogisticPath(problem, grid, result, classes, 2.0 * null)
 
-    def _anchored_alo(self, problem, grid, classes):
-        """Binomial ALO path (chord Newton on anchors, stopped at a Newton decrement of
-        1e-4: see :func:`ridgekit.glm.anchor.anchored_path`); the path's fits keep that
-        accuracy (``path_.grad_norm``), the fit at the chosen λ is refined to ``tol``
-        afterwards (:meth:`_fit`)."""
+    def _anchored(self, problem, grid, classes, leverages: bool):
+        """Binomial full-data path by chord Newton on anchors, stopped at a Newton
+        decrement of 1e-4 (:func:`ridgekit.glm.anchor.anchored_path`), with the ALO
+        predictors when ``leverages``; the path's fits keep that accuracy
+        (``path_.grad_norm``), the fit at the chosen λ is refined to ``tol`` afterwards
+        (:meth:`_refine`)."""
         try:
-            result = anchored_path(problem, grid)
+            result = anchored_path(problem, grid, leverages=leverages)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
         null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y,
                                    problem.w)
-        return LogisticPath(problem, grid, result, classes, 2.0 * null), result["loo_eta"]
+        return LogisticPath(problem, grid, result, classes, 2.0 * null), result.get("loo_eta")
 
     def _refine(self, problem, path, i) -> None:
         """Solve the chosen λ to ``tol`` (from the path's solution) and store it there."""

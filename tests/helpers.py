@@ -13,6 +13,11 @@ def make_regression(rng, n, p, t=1, offset=3.0):
     return X, Y
 
 
+def rel(a, b) -> float:
+    """Largest absolute difference relative to the largest entry of the reference b."""
+    return np.abs(np.asarray(a) - b).max() / max(np.abs(b).max(), 1e-300)
+
+
 def dense_ridge(X, Y, w, alpha, fit_intercept=True):
     """Reference ridge: solve the weighted normal equations with an explicit, unpenalized
     intercept column. Returns (coef (t, p), intercept (t,), design A)."""

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import make_regression
+from helpers import make_regression, rel
 from scipy import sparse
 from sklearn.utils.estimator_checks import check_estimator
 
@@ -15,10 +15,6 @@ from ridgekit.tikhonov import (
     second_difference,
     tikhonov_spectrum,
 )
-
-
-def rel(a, b):
-    return np.abs(np.asarray(a) - b).max() / max(np.abs(b).max(), 1e-300)
 
 
 def dense_tikhonov(X, Y, w, G, alpha, fit_intercept, prior=None):

@@ -1,21 +1,33 @@
-"""ridgekit on Dask: RidgeCV(cv=10) over 30 λ vs dask-ml for one λ; one-pass moments on
-Dask vs in memory.
+"""ridgekit on Dask: RidgeCV(cv=10) over 30 λ vs dask-ml for one λ; LogisticRidge vs dask-ml's
+Newton and L-BFGS; one-pass moments on Dask vs in memory.
 
 Run: ``python benchmarks/bench_dask.py`` (n = 20,000,000, p = 50 on a 2-worker
-LocalCluster, data persisted on the workers when it fits in half the memory) or
-``--quick`` (n = 400,000). ``--n``/``--p``/``--workers`` override. Prints markdown tables.
+LocalCluster; about 8 GB of data, never materialized: every chunk is regenerated from its
+seed whenever a pass reads it, as data re-read from disk would be) or ``--quick``
+(n = 400,000). ``--n``/``--p``/``--workers``/``--logistic-n`` override. Prints markdown.
 
-1. ``RidgeCV(alphas=30 values, cv=10)``: one pass of per-fold moments, all 30 λ and 10
-   folds from it; against dask-ml ``LinearRegression(penalty="l2", solver="lbfgs")`` at the
-   λ ridgekit chose (every L-BFGS iteration is a pass). Errors are against the exact
-   solution of each objective, computed from moments reduced by Dask's own
-   ``X.T @ X`` (an independent route): ridge's ``(X̃ᵀX̃ + λI)β = X̃ᵀỹ``, and dask-glm's
-   ``Σ(y − Ãb)² + (1/C)‖b‖²/2`` on ``Ã = [(X − μ)/σ, 1]`` (it standardizes X and
-   penalizes the intercept; with σ ≈ 1 and C = 1/(2λ) the two objectives nearly agree).
-2. Throughput of one pass of moments (with 10 folds, and without), rows/s: Dask on the
-   cluster (data already in worker memory) against ``FoldMoments.from_arrays`` /
-   ``Moments.from_arrays`` in this process on the same machine (BLAS on all cores).
-   The ratio is what Dask's scheduling and the merge tree cost.
+Data: ``[X | y]`` chunk b of 250,000 rows is made on the worker by
+``default_rng([seed, b])`` (X normal with column offsets in [-1, 1]; y linear plus noise,
+or a logistic draw). Every time a pass reads a chunk, a counter in the worker process
+goes up: **passes = chunks made / chunks**, counted the same way for every library.
+
+1. ``RidgeCV(alphas=30 values, cv=10)``: one pass of per-fold moments serves all 30 λ and
+   10 folds; against dask-ml ``LinearRegression(penalty="l2", solver="lbfgs")`` at the λ
+   ridgekit chose. Errors against exact solutions computed independently of both: per
+   chunk ``Zᵀ Z`` of ``Z = [X − c, 1, y − c_y]`` in float64 (c the generator's offsets),
+   summed over chunks in ``longdouble``, centred in ``longdouble``, solved with one step
+   of iterative refinement on a ``longdouble`` residual -- ridge's
+   ``(X̃ᵀX̃ + λI)β = X̃ᵀỹ`` and dask-glm's own objective ``Σ(y − Ãb)² + (1/C)‖b‖²/2`` on
+   ``Ã = [(X − μ)/σ, 1]`` (it standardizes X and penalizes the intercept; with σ ≈ 1 and
+   C = 1/(2λ) the two objectives nearly agree).
+2. ``LogisticRidge(alpha)`` on Dask (Newton, one pass per step) against dask-ml
+   ``LogisticRegression(penalty="l2", C=1/alpha)`` with ``solver="lbfgs"`` and
+   ``solver="newton"`` (which drops the penalty: dask-ml issue 240). Errors against
+   scikit-learn's ``newton-cholesky`` in memory (tol 1e-12) on the same rows, for
+   ridgekit's objective and for dask-glm's (standardized X, penalized intercept).
+3. Throughput of one pass of moments (10 folds, and none), rows/s: Dask on the cluster
+   with the data persisted in worker memory, against ``FoldMoments.from_arrays`` /
+   ``Moments.from_arrays`` in this process on the same rows (BLAS on all cores).
 """
 
 from __future__ import annotations
@@ -30,95 +42,186 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import machine, table  # noqa: E402
 
+CHUNK = 250_000
 
-def _make(n, p, chunk, seed=0):
+
+# ------------------------------------------------------------------ the data
+def _chunk(block_id, rows, p, seed, kind):
+    """Rows [X | y] of chunk ``block_id``, from its own seed; counts itself."""
+    import sys as _sys
+
+    _sys.ridgekit_bench_chunks = getattr(_sys, "ridgekit_bench_chunks", 0) + 1
+    rng = np.random.default_rng([seed, block_id])
+    X = rng.standard_normal((rows, p)) + np.linspace(-1.0, 1.0, p)
+    beta = np.random.default_rng(seed).normal(size=p)
+    if kind == "linear":
+        y = X @ beta + 2.0 + 3.0 * rng.standard_normal(rows)
+    else:
+        y = (X @ (beta / np.sqrt(p)) - 0.3 + rng.logistic(size=rows) > 0).astype(float)
+    return np.c_[X, y]
+
+
+def make(n, p, chunk=CHUNK, seed=0, kind="linear"):
+    """Lazy X (n, p) and y (n,) as slices of one generated [X | y] array."""
+    import dask.array as da
+    from dask import delayed
+
+    rows = [min(chunk, n - s) for s in range(0, n, chunk)]
+    parts = [da.from_delayed(delayed(_chunk, pure=True)(b, r, p, seed, kind),
+                             shape=(r, p + 1), dtype=float) for b, r in enumerate(rows)]
+    Z = da.concatenate(parts)
+    return Z[:, :p], Z[:, p], len(rows)
+
+
+def made(client) -> int:
+    return sum(client.run(lambda: getattr(sys, "ridgekit_bench_chunks", 0)).values())
+
+
+def counted(client, n_chunks, fn):
+    """(result, seconds, passes) of ``fn()``."""
+    before = made(client)
+    t0 = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t0
+    return out, dt, (made(client) - before) / n_chunks
+
+
+# --------------------------------------------------------- exact references
+def _chunk_gram(Z, shift):
+    A = np.c_[Z[:, :-1] - shift[:-1], np.ones(Z.shape[0]), Z[:, -1] - shift[-1]]
+    return A.T @ A
+
+
+def exact_moments(X, y, p):
+    """Centered moments of all rows: float64 per chunk, summed and centered in longdouble."""
+    import dask
     import dask.array as da
 
-    rs = da.random.RandomState(seed)
-    X = rs.standard_normal((n, p), chunks=(chunk, p)) + np.linspace(-1, 1, p)
-    beta = np.random.default_rng(seed).normal(size=p)
-    y = X @ beta + 2.0 + 3.0 * rs.standard_normal(n, chunks=chunk)
-    return X, y
+    Z = da.concatenate([X, y[:, None]], axis=1).rechunk({1: -1})
+    shift = np.r_[np.linspace(-1.0, 1.0, p), 0.0]
+    shift[-1] = 2.0 + np.random.default_rng(0).normal(size=p) @ shift[:-1]
+    grams = dask.compute(*[dask.delayed(_chunk_gram)(b, shift)
+                           for b in Z.to_delayed().ravel()])
+    S = np.sum(np.array(grams, dtype=np.longdouble), axis=0)
+    n = S[p, p]
+    s1 = np.r_[S[:p, p], S[p + 1, p]]  # sums of the shifted [X, y]
+    idx = list(range(p)) + [p + 1]
+    M = S[np.ix_(idx, idx)] - np.outer(s1, s1) / n  # centred co-moments
+    mean = s1 / n + np.asarray(shift, dtype=np.longdouble)
+    return n, mean[:p], mean[p], M[:p, :p], M[:p, p]
 
 
-def _exact_moments(X, y):
-    """Means and centered Gram by dask's own reductions (not ridgekit's)."""
-    import dask
-
-    n = X.shape[0]
-    mx, my, G, b, yy = dask.compute(X.mean(axis=0), y.mean(), X.T @ X, X.T @ y, y @ y)
-    Cxx = G - n * np.outer(mx, mx)
-    Cxy = b - n * mx * my
-    return n, mx, float(my), Cxx, Cxy
+def _refined_solve(A, b):
+    """Solve in float64, then one step of refinement on a longdouble residual."""
+    x = np.linalg.solve(np.asarray(A, float), np.asarray(b, float))
+    r = b - A @ x.astype(np.longdouble)
+    return x + np.linalg.solve(np.asarray(A, float), np.asarray(r, float))
 
 
-def _ridge_exact(n, mx, my, Cxx, Cxy, lam):
-    coef = np.linalg.solve(Cxx + lam * np.eye(Cxx.shape[0]), Cxy)
-    return coef, my - mx @ coef
+def ridge_exact(ex, lam):
+    n, mx, my, Cxx, Cxy = ex
+    coef = _refined_solve(Cxx + lam * np.eye(Cxx.shape[0]), Cxy)
+    return coef, float(my - mx @ coef)
 
 
-def _daskglm_exact(n, mx, my, Cxx, Cxy, lamduh):
-    """Minimizer of Σ(y − Ãb)² + lamduh‖b‖²/2 with Ã = [(X − μ)/σ, 1], back on X's scale
-    (as dask_glm.utils.normalize returns it)."""
+def daskglm_exact(ex, lamduh):
+    """Minimizer of Σ(y − Ãb)² + lamduh‖b‖²/2 with Ã = [(X − μ)/σ, 1], on X's scale (as
+    dask_glm.utils.normalize returns it)."""
+    n, mx, my, Cxx, Cxy = ex
     sd = np.sqrt(np.diag(Cxx) / n)
-    bn = np.linalg.solve(Cxx / np.outer(sd, sd) + lamduh / 2 * np.eye(len(sd)), Cxy / sd)
+    bn = _refined_solve(Cxx / np.outer(sd, sd) + lamduh / 2 * np.eye(len(sd)), Cxy / sd)
     b0 = n * my / (n + lamduh / 2)
-    return bn / sd, b0 - np.sum(bn * mx / sd)
+    return np.asarray(bn / sd, float), float(b0 - np.sum(bn * mx / sd))
 
 
 def _rel(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
-def bench_cv(client, X, y, rows):
+# ----------------------------------------------------------------- 1. ridge
+def bench_cv(client, n, p, rows):
     from ridgekit.linear_model import RidgeCV
 
-    n, p = X.shape
+    X, y, nc = make(n, p)
     alphas = np.logspace(-2, 6, 30)
-    t0 = time.perf_counter()
-    fit = RidgeCV(alphas, cv=10).fit(X, y)
-    t_rk = time.perf_counter() - t0
-    ex = _exact_moments(X, y)
-    coef, b0 = _ridge_exact(*ex, fit.alpha_)
-    err_rk = _rel(np.r_[fit.coef_, fit.intercept_], np.r_[coef, b0])
+    fit, t_rk, k_rk = counted(client, nc, lambda: RidgeCV(alphas, cv=10).fit(X, y))
+    ex = exact_moments(X, y, p)
+    coef, b0 = ridge_exact(ex, fit.alpha_)
     row = {"task": f"RidgeCV(cv=10) 30 λ vs dask-ml 1 λ, n={n:,} p={p}",
-           "ridgekit s": f"{t_rk:.2f}", "ridgekit passes": 1,
-           "ridgekit rel. error": f"{err_rk:.1e}"}
+           "ridgekit s": f"{t_rk:.1f}", "ridgekit passes": f"{k_rk:g}",
+           "ridgekit rel. error": f"{_rel(np.r_[fit.coef_, fit.intercept_], np.r_[coef, b0]):.1e}"}
     try:
         from dask_ml.linear_model import LinearRegression
     except ImportError:
-        row.update({"dask-ml s": "n/a (dask-ml not installed: pip install dask-ml)",
-                    "ratio": "n/a", "goal": ">= 20x"})
+        row.update({"dask-ml s": "n/a (pip install dask-ml)", "dask-ml passes": "-",
+                    "dask-ml rel. error (ridge / own objective)": "-", "ratio": "n/a"})
         rows.append(row)
         return
     C = 1.0 / (2.0 * fit.alpha_)
-    lr = LinearRegression(penalty="l2", solver="lbfgs", C=C, fit_intercept=True)
-    t0 = time.perf_counter()
-    lr.fit(X, y)
-    t_dm = time.perf_counter() - t0
+    lr, t_dm, k_dm = counted(client, nc, lambda: LinearRegression(
+        penalty="l2", solver="lbfgs", C=C, fit_intercept=True).fit(X, y))
     mine = np.r_[lr.coef_, lr.intercept_]
-    own_coef, own_b0 = _daskglm_exact(*ex, 1.0 / C)
+    own_coef, own_b0 = daskglm_exact(ex, 1.0 / C)
     own = np.r_[own_coef, own_b0]
-    row.update({
-        "dask-ml s": f"{t_dm:.2f}",
-        "dask-ml rel. error (ridge / its own objective)":
-            f"{_rel(mine, np.r_[coef, b0]):.1e} / {_rel(mine, own):.1e}",
-        "ratio": f"{t_dm / t_rk:.1f}x", "goal": ">= 20x"})
+    row.update({"dask-ml s": f"{t_dm:.1f}", "dask-ml passes": f"{k_dm:g}",
+                "dask-ml rel. error (ridge / own objective)":
+                    f"{_rel(mine, np.r_[coef, b0]):.1e} / {_rel(mine, own):.1e}",
+                "ratio": f"{t_dm / t_rk:.1f}x (goal >= 20x)"})
     rows.append(row)
 
 
-def bench_throughput(client, n, p, chunk, rows, repeat):
+# -------------------------------------------------------------- 2. logistic
+def bench_logistic(client, n, p, alpha, rows):
+    from sklearn.linear_model import LogisticRegression
+
+    from ridgekit.linear_model import LogisticRidge
+
+    X, y, nc = make(n, p, seed=5, kind="logistic")
+    fit, t_rk, k_rk = counted(client, nc, lambda: LogisticRidge(alpha=alpha).fit(X, y))
+    Xm, ym = X.compute(), y.compute()  # n x p in memory once, for the references
+    ref = LogisticRegression(C=1 / alpha, solver="newton-cholesky", tol=1e-12,
+                             max_iter=1000).fit(Xm, ym)
+    target = np.r_[ref.coef_.ravel(), ref.intercept_]
+    mu, sd = Xm.mean(axis=0), Xm.std(axis=0)
+    own = LogisticRegression(C=1 / alpha, solver="newton-cholesky", tol=1e-12, max_iter=1000,
+                             fit_intercept=False).fit(np.c_[(Xm - mu) / sd, np.ones(n)], ym)
+    b = own.coef_.ravel()
+    own_target = np.r_[b[:p] / sd, b[p] - np.sum(b[:p] * mu / sd)]
+    del Xm
+    rows.append({"fit": f"LogisticRidge(alpha={alpha:g}), n={n:,} p={p}", "s": f"{t_rk:.1f}",
+                 "passes": f"{k_rk:g}",
+                 "rel. error (ridgekit's objective / dask-glm's)":
+                     f"{_rel(np.r_[fit.coef_.ravel(), fit.intercept_], target):.1e} / -",
+                 "time vs ridgekit": "1"})
+    try:
+        from dask_ml.linear_model import LogisticRegression as DaskLogistic
+    except ImportError:
+        return
+    for solver in ("lbfgs", "newton"):
+        dm, t_dm, k_dm = counted(client, nc, lambda s=solver: DaskLogistic(
+            penalty="l2", C=1 / alpha, solver=s).fit(X, y))
+        coef = np.r_[np.ravel(dm.coef_), dm.intercept_]
+        rows.append({"fit": f"dask-ml LogisticRegression(solver={solver!r})",
+                     "s": f"{t_dm:.1f}", "passes": f"{k_dm:g}",
+                     "rel. error (ridgekit's objective / dask-glm's)":
+                         f"{_rel(coef, target):.1e} / {_rel(coef, own_target):.1e}"
+                         + (" (penalty dropped)" if solver == "newton" else ""),
+                     "time vs ridgekit": f"{t_dm / t_rk:.1f}x"})
+
+
+# ------------------------------------------------------------ 3. throughput
+def bench_throughput(client, n, p, rows, repeat):
     from dask.distributed import wait
 
     from ridgekit.moments import FoldMoments, Moments
     from ridgekit.scale import HashFolds, dask_fold_moments
 
-    X, y = _make(n, p, chunk, seed=1)
+    X, y, _ = make(n, p, chunk=max(n // 16, 1000), seed=1)
     X, y = client.persist([X, y])
     wait([X, y])
+    Xm, ym = X.compute(), y.compute()  # the same rows in this process
     folds = HashFolds(10)
-    Xm = np.random.default_rng(1).standard_normal((n, p))
-    ym = Xm[:, 0] + np.random.default_rng(2).standard_normal(n)
     ids = folds.fold_ids(n)
     for label, use in (("10 folds", folds), ("no folds", None)):
         best_d = best_m = np.inf
@@ -135,8 +238,24 @@ def bench_throughput(client, n, p, chunk, rows, repeat):
         rows.append({"moments pass": f"{label}, n={n:,} p={p}",
                      "Dask rows/s": f"{n / best_d:,.0f}",
                      "in-memory rows/s": f"{n / best_m:,.0f}",
-                     "Dask / in-memory": f"{best_m / best_d:.0%}", "goal": ">= 70%"})
-    del X, y
+                     "Dask / in-memory": f"{best_m / best_d:.0%} (goal >= 70%)"})
+    del X, y, Xm, ym
+
+
+def warm_up(client, p):
+    """Every fit once on a small set, so that imports on the workers are not timed."""
+    from ridgekit.linear_model import LogisticRidge, RidgeCV
+
+    X, y, _ = make(20_000, p, chunk=10_000)
+    RidgeCV(np.logspace(-2, 6, 5), cv=10).fit(X, y)
+    Xl, yl, _ = make(20_000, p, chunk=10_000, kind="logistic")
+    LogisticRidge().fit(Xl, yl)
+    try:
+        from dask_ml.linear_model import LinearRegression, LogisticRegression
+    except ImportError:
+        return
+    LinearRegression(solver="lbfgs").fit(X, y)
+    LogisticRegression(solver="lbfgs").fit(Xl, yl)
 
 
 def main(argv=None):
@@ -144,36 +263,39 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--p", type=int, default=50)
+    ap.add_argument("--logistic-n", type=int, default=None)
+    ap.add_argument("--alpha", type=float, default=10.0, help="logistic penalty")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip", nargs="*", default=(), choices=("ridge", "logistic", "throughput"))
     args = ap.parse_args(argv)
     n = args.n or (400_000 if args.quick else 20_000_000)
+    n_log = args.logistic_n or (200_000 if args.quick else 2_000_000)
     p = args.p
-    chunk = 250_000 if n >= 2_000_000 else max(n // 16, 1000)
-    import psutil
-    from dask.distributed import Client, LocalCluster, wait
+    from dask.distributed import Client, LocalCluster
 
     threads = max(1, (os.cpu_count() or 2) // args.workers)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=threads,
                            processes=True, dashboard_address=":0")
     client = Client(cluster)
-    print(f"Machine: {machine()}; LocalCluster {args.workers} workers x {threads} threads\n")
-    X, y = _make(n, p, chunk)
-    fits = n * (p + 1) * 8 < 0.5 * psutil.virtual_memory().available
-    if fits:
-        X, y = client.persist([X, y])
-        wait([X, y])
-    print(f"data: {n * (p + 1) * 8 / 2**30:.1f} GiB, "
-          f"{'persisted on the workers' if fits else 'regenerated on every pass'}\n")
-    rows: list[dict] = []
-    bench_cv(client, X, y, rows)
-    print(table(rows) + "\n", flush=True)
-    del X, y
-    tp: list[dict] = []
-    n_tp = min(n, 400_000 if args.quick else 4_000_000)
-    bench_throughput(client, n_tp, p, max(n_tp // 16, 1000), tp, 1 if args.quick
-                     else args.repeat)
-    print(table(tp))
+    print(f"Machine: {machine()}; LocalCluster {args.workers} workers x {threads} threads; "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+    warm_up(client, p)
+    if "ridge" not in args.skip:
+        print(f"data: {n * (p + 1) * 8 / 2**30:.1f} GiB, regenerated on every pass\n")
+        rows: list[dict] = []
+        bench_cv(client, n, p, rows)
+        print(table(rows) + "\n", flush=True)
+    if "logistic" not in args.skip:
+        rows = []
+        bench_logistic(client, n_log, p, args.alpha, rows)
+        print(table(rows) + "\n", flush=True)
+    if "throughput" not in args.skip:
+        rows = []
+        n_tp = min(n, 400_000 if args.quick else 4_000_000)
+        bench_throughput(client, n_tp, p, rows, 1 if args.quick else args.repeat)
+        print(table(rows), flush=True)
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     client.close()
     cluster.close()
 

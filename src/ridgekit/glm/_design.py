@@ -29,6 +29,12 @@ class Design:
         self.n, self.p = X.shape
         self.d = self.p + self.fit_intercept
 
+    def float32(self) -> np.ndarray:
+        """A float32 copy of dense X, made once (for Hessian products inside CG)."""
+        if getattr(self, "_x32", None) is None:
+            self._x32 = np.asarray(self.X, dtype=np.float32)
+        return self._x32
+
     def rows(self, idx) -> Design:
         """The design of a subset of rows (a copy of those rows)."""
         return Design(self.X[idx], self.fit_intercept)

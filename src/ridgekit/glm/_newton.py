@@ -115,15 +115,37 @@ def _objective(family, eta, Y, w, theta, alpha, pen) -> tuple[float, float]:
 
 
 class _Hv:
-    """Products with the penalized Hessian at a fixed state; also returns A V."""
+    """Products with the penalized Hessian at a fixed state; also returns A V.
+
+    On dense X the two products run in float32 on a float32 copy of X (half the time
+    of the float64 GEMMs; CG only needs the Newton direction to its forcing tolerance,
+    >= 1e-3 relative here, far above float32 rounding) -- the gradient and the step's
+    linear predictor stay float64."""
 
     def __init__(self, design, family, state, alpha, pen):
         self.design, self.family, self.state = design, family, state
         self.apen = alpha * pen[:, None]
+        self.X32 = design.float32() if not design.sparse else None
+        if self.X32 is not None:
+            self.state32 = tuple(np.asarray(a, np.float32) for a in state) \
+                if isinstance(state, tuple) else np.asarray(state, np.float32)
 
     def __call__(self, V):
-        ev = self.design.eta(V)
-        return self.design.rmatvec(self.family.hess_eta(self.state, ev)) + self.apen * V, ev
+        if self.X32 is None:
+            ev = self.design.eta(V)
+            return self.design.rmatvec(self.family.hess_eta(self.state, ev)) + \
+                self.apen * V, ev
+        fi = self.design.fit_intercept
+        V32 = V.astype(np.float32)
+        ev = self.X32 @ V32[fi:]
+        if fi:
+            ev += V32[0]
+        U = self.family.hess_eta(self.state32, ev)
+        out = np.empty(V.shape)
+        out[fi:] = self.X32.T @ U
+        if fi:
+            out[0] = U.sum(axis=0)
+        return out + self.apen * V, None
 
 
 def _preconditioner(mode, design, family, state, alpha, pen, K):
@@ -161,7 +183,8 @@ def _pcg(hv, b, precond, rtol, maxiter):
             break
         a = rz / pHp
         x += a * p
-        ex = a * ep if ex is None else ex + a * ep
+        if ep is not None:
+            ex = a * ep if ex is None else ex + a * ep
         r -= a * Hp
         if np.linalg.norm(r) <= rtol * bnorm:
             break
@@ -169,7 +192,7 @@ def _pcg(hv, b, precond, rtol, maxiter):
         rz_new = float(np.vdot(r, z))
         p = z + (rz_new / rz) * p
         rz = rz_new
-    return x, ex, it
+    return x, ex, it  # ex None: A x not accumulated (float32 products)
 
 
 def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarray, *,
@@ -237,8 +260,10 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
                 min(0.1, gnorm / gnorm0)
             step, estep, cg_it = _pcg(hv, -g, precond, rtol,
                                       200 if mode == "diag" else 50)
-            if estep is None:
+            if cg_it == 0 or not np.any(step):
                 break
+            if estep is None:
+                estep = design.eta(step)
             refresh = cg_it > 8
         slope = float(np.vdot(g, step))
         if slope >= 0:  # not a descent direction: rounding has won

@@ -15,28 +15,14 @@ training data, and returns HTML fragments; the frame of the page is ``report.py`
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
+from ridgekit._report_parts import _MAX_ROWS, _e, _g, _kv
+
 __all__ = ["FamilyFit", "family_of", "family_sections"]
-
-_MAX_ROWS = 60
-
-
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _g(x, digits: int = 4) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{float(x):.{digits}g}"
-
-
-def _kv(rows) -> str:
-    return "<table>" + "".join(f'<tr><th class="name">{_e(k)}</th><td class="name">{v}</td>'
-                               "</tr>" for k, v in rows) + "</table>"
 
 
 def family_of(model) -> str:

@@ -48,3 +48,9 @@ def brute_force_kfold(X, y, w, fold_ids, alphas):
     mean = wn @ mse
     se = np.sqrt((wn @ (mse - mean) ** 2) / (labels.size - 1))
     return mean, se
+
+
+def rel_error(a, b):
+    """max |a - b| / max |b|."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from scale_reference import make_data
+from scale_reference import make_data, rel_error
 
 da = pytest.importorskip("dask.array", reason="dask is not installed")
 dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
@@ -40,11 +40,6 @@ def data():
     return X, y, w
 
 
-def _rel(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
-
-
 def test_enet_cv_on_uneven_chunks_equals_in_memory_and_sklearn_refits(data):
     X, y, w = data
     grid = np.logspace(0, -3, 12)
@@ -56,9 +51,9 @@ def test_enet_cv_on_uneven_chunks_equals_in_memory_and_sklearn_refits(data):
                                           sample_weight=da.from_array(w, chunks=900))
         mem = ElasticNetCV(cv=HashFolds(5), **kw).fit(X, y, sample_weight=w)
     assert got.alpha_ == mem.alpha_ and got.l1_ratio_ == mem.l1_ratio_
-    assert _rel(got.mse_path_, mem.mse_path_) < 1e-10
-    assert _rel(got.selection_.se, mem.selection_.se) < 1e-9
-    assert _rel(got.coef_, mem.coef_) < 1e-10
+    assert rel_error(got.mse_path_, mem.mse_path_) < 1e-10
+    assert rel_error(got.selection_.se, mem.selection_.se) < 1e-9
+    assert rel_error(got.coef_, mem.coef_) < 1e-10
     # brute force: scikit-learn refits on each fold's training rows
     ids = HashFolds(5).fold_ids(N)
     for f in (0, 3):
@@ -80,7 +75,7 @@ def test_lasso_cv_dataframe_with_weight_column(data):
     mem = LassoCV(cv=HashFolds(4, seed=2), alphas=20).fit(df[cols], y, sample_weight=w)
     np.testing.assert_allclose(got.alphas_, mem.alphas_, rtol=1e-12)
     assert abs(got.alpha_ - mem.alpha_) <= 1e-12 * mem.alpha_
-    assert _rel(got.coef_, mem.coef_) < 1e-10
+    assert rel_error(got.coef_, mem.coef_) < 1e-10
     assert list(got.feature_names_in_) == cols
 
 
@@ -95,7 +90,8 @@ def test_enet_and_lasso_equal_sklearn(data):
         got = est.fit(Xd, da.from_array(Y, chunks=(UNEVEN, -1)),
                       sample_weight=da.from_array(w, chunks=1000))
         ref.fit(X, Y, sample_weight=w)
-        assert _rel(got.coef_, ref.coef_) < 1e-8 and _rel(got.intercept_, ref.intercept_) < 1e-8
+        assert rel_error(got.coef_, ref.coef_) < 1e-8
+        assert rel_error(got.intercept_, ref.intercept_) < 1e-8
         assert got.coef_.shape == (2, P) and got.route_ == "gram"
     with pytest.raises(ValueError, match="precompute=False"):
         Lasso(precompute=False).fit(Xd, da.from_array(y, chunks=(UNEVEN,)))

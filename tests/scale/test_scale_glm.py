@@ -4,6 +4,7 @@ checked directly, and to brute-force refits per fold; a handful of passes; bad i
 
 import numpy as np
 import pytest
+from scale_reference import rel_error
 
 da = pytest.importorskip("dask.array", reason="dask is not installed")
 dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
@@ -35,11 +36,6 @@ def _dask(X, y, w):
             da.from_array(w, chunks=(UNEVEN,)))
 
 
-def _rel(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
-
-
 def _gradient(X, Y, w, coef, intercept, alpha):
     """Gradient of sum_i w_i l_i + alpha/2 ||B||^2 in (intercept, B), by hand."""
     eta = X @ coef.T + intercept
@@ -60,14 +56,14 @@ def test_logistic_equals_in_memory_sklearn_and_the_optimality_condition(data, ki
                                                   sample_weight=_dask(X, y, w)[2])
     mem = LogisticRidge(alpha=3.0, tol=1e-10).fit(X, y, sample_weight=w)
     assert np.array_equal(got.classes_, mem.classes_)
-    assert _rel(got.coef_, mem.coef_) < 1e-10
-    assert _rel(got.intercept_, mem.intercept_) < 1e-10
+    assert rel_error(got.coef_, mem.coef_) < 1e-10
+    assert rel_error(got.intercept_, mem.intercept_) < 1e-10
     classes, codes = np.unique(y, return_inverse=True)
     Y = (codes == 1).astype(float)[:, None] if classes.size == 2 else np.eye(3)[codes]
     g = _gradient(X, Y, w, got.coef_, got.intercept_, 3.0)
     assert np.linalg.norm(g) < 1e-7 * np.sum(w)  # stationary (relative to the loss scale)
     sk = LogisticRegression(C=1 / 3.0, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
-    assert _rel(got.coef_, sk.coef_) < 1e-5
+    assert rel_error(got.coef_, sk.coef_) < 1e-5
     assert got.n_passes_ <= 12  # labels + null model + Newton steps: a handful
     assert got.solver_ == "exact" and got.n_features_in_ == P
 
@@ -81,14 +77,15 @@ def test_class_weight_standardize_and_a_dataframe_weight_column(data):
               penalty_factor=[1.0, 0.5, 2.0, 1.0, 0.0])
     got = LogisticRidge(**kw).fit(ddf[cols], ddf["label"], sample_weight=ddf["w"])
     mem = LogisticRidge(**kw).fit(df[cols], y2, sample_weight=w)
-    assert _rel(got.coef_, mem.coef_) < 1e-10 and _rel(got.intercept_, mem.intercept_) < 1e-10
+    assert rel_error(got.coef_, mem.coef_) < 1e-10
+    assert rel_error(got.intercept_, mem.intercept_) < 1e-10
     assert list(got.feature_names_in_) == cols
     # class weights as a dict, integer labels, no intercept
     y01 = (y2 == "yes").astype(int)
     kw = dict(alpha=2.0, class_weight={0: 3.0, 1: 0.5}, fit_intercept=False, tol=1e-10)
     got = LogisticRidge(**kw).fit(da.from_array(X, chunks=700), da.from_array(y01, chunks=700))
     mem = LogisticRidge(**kw).fit(X, y01)
-    assert _rel(got.coef_, mem.coef_) < 1e-10 and np.all(got.intercept_ == 0)
+    assert rel_error(got.coef_, mem.coef_) < 1e-10 and np.all(got.intercept_ == 0)
 
 
 def _brute_force_deviance(X, y, w, ids, alphas):
@@ -115,15 +112,21 @@ def test_logistic_cv_equals_in_memory_and_brute_force_refits(data, kind):
     mem = LogisticRidgeCV(grid, cv=HashFolds(4), tol=1e-10, rule="1se").fit(
         X, y, sample_weight=w)
     assert got.alpha_ == mem.alpha_
-    assert _rel(got.selection_.mean, mem.selection_.mean) < 1e-10
-    assert _rel(got.selection_.se, mem.selection_.se) < 1e-8
-    assert _rel(got.coef_, mem.coef_) < 1e-10
-    assert _rel(got.path_.df, mem.path_.df) < 1e-10
+    assert rel_error(got.selection_.mean, mem.selection_.mean) < 1e-10
+    assert rel_error(got.selection_.se, mem.selection_.se) < 1e-8
+    assert rel_error(got.coef_, mem.coef_) < 1e-10
+    if kind == "binary":  # df = tr[(H + alpha C)^-1 H] at each solution, by hand
+        A = np.c_[np.ones(N), X]
+        for j, a in enumerate(grid):
+            p_ = 1 / (1 + np.exp(-(A @ np.r_[got.path_.intercepts[j], got.path_.coefs[j]])))
+            H = A.T @ (A * (w * p_ * (1 - p_))[:, None])
+            df = np.trace(np.linalg.solve(H + a * np.diag(np.r_[0.0, np.ones(P)]), H))
+            assert abs(got.path_.df[j] - df) < 1e-10 * df
     brute = _brute_force_deviance(X, y, w, HashFolds(4).fold_ids(N), grid)
-    assert _rel(got.cv_results_, brute) < 1e-9
+    assert rel_error(got.cv_results_, brute) < 1e-9
     assert got.n_passes_ <= 2 + 6 * 8  # labels, null models, a few rounds per alpha
     # off the grid: a refit by Newton passes on the same collections
-    assert _rel(got.path_.coef(7.0), LogisticRidge(alpha=7.0, tol=1e-10).fit(
+    assert rel_error(got.path_.coef(7.0), LogisticRidge(alpha=7.0, tol=1e-10).fit(
         X, y, sample_weight=w).coef_.squeeze()) < 1e-9
 
 

@@ -31,7 +31,7 @@ from ridgekit.scale.blocks import (
 )
 
 __all__ = ["DaskBlocks", "collect_blocks", "reduce_blocks", "dask_fold_moments",
-           "current_client", "is_dask_collection", "run_tree", "tree_graph"]
+           "current_client", "is_dask_collection", "run_tree", "tree_graph", "store_names"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -73,6 +73,15 @@ class DaskBlocks:
     n_targets: int
     y_was_1d: bool
     feature_names: list[str] | None
+
+
+def store_names(est, blocks: DaskBlocks) -> None:
+    """``n_features_in_`` and (data frames) ``feature_names_in_`` of a fitted estimator."""
+    est.n_features_in_ = blocks.n_features
+    if blocks.feature_names is not None:
+        est.feature_names_in_ = np.asarray(blocks.feature_names, dtype=object)
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
 
 
 def _check_frame_numeric(df, role: str) -> None:

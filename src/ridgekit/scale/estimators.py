@@ -30,19 +30,11 @@ from contextvars import ContextVar
 
 import numpy as np
 
-from ridgekit.scale.dask import dask_fold_moments
+from ridgekit.scale.dask import dask_fold_moments, store_names
 from ridgekit.scale.folds import ContiguousFolds, HashFolds
 
 __all__ = ["fit_ridge", "fit_ridge_cv", "fit_tikhonov", "fit_logistic", "fit_logistic_cv",
            "fit_enet", "fit_enet_cv", "fold_rule", "options"]
-
-
-def _names(est, blocks) -> None:
-    est.n_features_in_ = blocks.n_features
-    if blocks.feature_names is not None:
-        est.feature_names_in_ = np.asarray(blocks.feature_names, dtype=object)
-    elif hasattr(est, "feature_names_in_"):
-        del est.feature_names_in_
 
 
 _OPTIONS: ContextVar[dict | None] = ContextVar("ridgekit_scale_options", default=None)
@@ -83,7 +75,7 @@ def options(*, client=None, progress=None, max_gram_bytes: int | None = None,
 def _total(est, X, y, sample_weight, folds=None):
     fm, blocks = dask_fold_moments(X, y, sample_weight, folds=folds,
                                    **(_OPTIONS.get() or {}))
-    _names(est, blocks)
+    store_names(est, blocks)
     return fm, blocks
 
 

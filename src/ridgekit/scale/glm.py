@@ -33,7 +33,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ridgekit.scale.blocks import MAX_GRAM_BYTES, BlockSpec, _check_block, as_float_block
-from ridgekit.scale.dask import DaskBlocks, collect_blocks, run_tree
+from ridgekit.scale.dask import DaskBlocks, collect_blocks, run_tree, store_names
 
 __all__ = ["LogisticData", "prepare", "newton_lockstep", "fit_logistic", "DaskProblem",
            "PASS_TRIALS"]
@@ -498,7 +498,7 @@ def fit_logistic(est, X, y, sample_weight=None, options=None):
         warnings.warn(f"LogisticRidge: Newton stopped after {m.n_iter} steps with gradient "
                       f"norm {m.gnorm:.2e} > tol={est.tol}; raise max_iter",
                       ConvergenceWarning, stacklevel=3)
-    _store_names(est, data.blocks)
+    store_names(est, data.blocks)
     est.classes_ = data.classes
     est._store_theta(m.theta, fi)
     est.n_iter_ = int(m.n_iter)
@@ -506,11 +506,3 @@ def fit_logistic(est, X, y, sample_weight=None, options=None):
     est.solver_ = "exact"
     est.n_passes_ = data.passes
     return est
-
-
-def _store_names(est, blocks) -> None:
-    est.n_features_in_ = blocks.n_features
-    if blocks.feature_names is not None:
-        est.feature_names_in_ = np.asarray(blocks.feature_names, dtype=object)
-    elif hasattr(est, "feature_names_in_"):
-        del est.feature_names_in_

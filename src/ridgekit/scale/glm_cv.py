@@ -24,10 +24,10 @@ import warnings
 
 import numpy as np
 
+from ridgekit.scale.dask import store_names
 from ridgekit.scale.glm import (
     DaskProblem,
     _check_solver,
-    _store_names,
     newton_lockstep,
     prepare,
     start_models,
@@ -114,7 +114,7 @@ def fit_logistic_cv(est, X, y, sample_weight=None, options=None):
                                extra={"fold_error": errors, "fold_weight": weights,
                                       "scoring": name})
     j = int(np.flatnonzero(grid == sel.alpha)[0])
-    _store_names(est, data.blocks)
+    store_names(est, data.blocks)
     est.selection_, est.alphas_, est.alpha_ = sel, grid, float(sel.alpha)
     est.classes_ = data.classes
     est._store_theta(result["theta"][j], data.spec.fit_intercept)

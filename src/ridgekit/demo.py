@@ -18,7 +18,7 @@ from ridgekit.decompose import build_spectrum
 from ridgekit.linear_model import Ridge, RidgeCV
 from ridgekit.select import GridEdgeWarning, degrees_of_freedom, select_by_name
 
-__all__ = ["ProstateComparison", "prostate_comparison"]
+__all__ = ["ProstateComparison", "prostate_comparison", "GroupingDesign", "grouping_design"]
 
 
 @dataclass
@@ -122,3 +122,44 @@ def prostate_comparison(n_folds: int = 10, random_state: int = 0) -> ProstateCom
         esl_test_se=e_se, rules=rules, rule_df=rule_df,
         model=ridge, X_train=X[tr], y_train=data.y[tr], x_mean=x_mean, x_scale=x_scale,
     )
+
+
+@dataclass
+class GroupingDesign:
+    """Ridge, lasso and elastic net on one correlated design (Zou & Hastie 2005, §2.3).
+
+    Attributes
+    ----------
+    X, y : ndarray
+        n = 100 rows; columns 0-2 one latent factor plus noise of sd 0.1 (pairwise
+        correlation about 0.99), columns 3-7 independent; y = 3·factor + noise.
+    group : list of int
+        The correlated columns, [0, 1, 2].
+    paths : dict
+        ``{"ridge": RidgePath, "lasso": ENetPath, "elastic net (l1_ratio 0.5)": ENetPath}``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    group: list
+    paths: dict
+
+
+def grouping_design(seed: int = 0) -> GroupingDesign:
+    """The three paths of :class:`GroupingDesign`, for :func:`ridgekit.plot.grouping_effect`:
+    the lasso takes one member of the correlated group, ridge and the elastic net share the
+    effect among the three."""
+    from ridgekit.linear_model import enet_path, ridge_path
+
+    rng = np.random.default_rng(seed)
+    n = 100
+    factor = rng.normal(size=n)
+    X = np.column_stack([factor + 0.1 * rng.normal(size=n) for _ in range(3)]
+                        + [rng.normal(size=n) for _ in range(5)])
+    y = 3.0 * factor + rng.normal(size=n)
+    # the grids stop short of least squares, which splits a correlated group at random
+    paths = {"ridge": ridge_path(X, y, np.geomspace(1.0, 1e4, 60)),
+             "lasso": enet_path(X, y, l1_ratio=1.0, n_alphas=60, eps=0.01),
+             "elastic net (l1_ratio 0.5)": enet_path(X, y, l1_ratio=0.5, n_alphas=60,
+                                                     eps=0.01)}
+    return GroupingDesign(X, y, [0, 1, 2], paths)

@@ -70,7 +70,7 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
                  sample_weight=None, target_name: str = "y",
                  title: str = "ridgekit report", alphas=None,
                  data_source: str | None = None, warnings: Sequence[str] | None = None,
-                 x_mean=None, x_scale=None) -> Path:
+                 x_mean=None, x_scale=None, figures=None) -> Path:
     """Write a self-contained HTML report of a ridge fit.
 
     Parameters
@@ -110,6 +110,9 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
     x_mean, x_scale : array-like of shape (p,), optional
         When ``X`` was already standardized as ``(X_orig - x_mean) / x_scale`` (and the
         model fitted on it), the coefficients on the original scale are shown too.
+    figures : sequence of (Figure, str), optional
+        Further figures with their captions, in a section "Further figures" at the end
+        (the demo's ridge / lasso / elastic-net comparison).
 
     Returns
     -------
@@ -135,6 +138,11 @@ def write_report(path: str | os.PathLike, model_or_results, X, y,
         sections = _ridge_sections(model_or_results, X, y, feature_names, rules, selection,
                                    sample_weight, alphas, target_name, data_source, warnings,
                                    x_mean, x_scale)
+    if figures:
+        from ridgekit._report_parts import figure_html
+
+        sections.append("\n".join(["<h2>Further figures</h2>",
+                                    *(figure_html(f, c) for f, c in figures)]))
     created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     document = (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -93,11 +93,13 @@ def read_features(data: Path, names, target, progress, fmt=None, index_col=None,
     target is a label column), the last feature stands in as the formal target and is put
     back in its place.
     """
-    from ridgekit.io import DataError, read_data
+    from ridgekit.io import DataError, detect_format, read_data
     from ridgekit.io.readers import columns_of
 
     index = False if (index_col or "").lower() == "none" else index_col
     available = columns_of(data, fmt, index_col=index)
+    if (fmt or detect_format(data)) == "svmlight":
+        use_target = True  # its label is numeric and always there
     if names is not None and available is not None:
         missing = [n for n in names if n not in available]
         if missing:

@@ -27,13 +27,15 @@ def demo(
 
     Two ridge fits: ESL's (df = 5, the column of Table 3.3) and 10-fold CV with the
     one-standard-error rule; every other rule's λ is shown beside. Prints the comparison
-    and writes a self-contained HTML report.
+    and writes a self-contained HTML report, which also shows ridge, the lasso and the
+    elastic net on one correlated design (the grouping effect).
 
     Example:
 
       ridgekit demo --report prostate.html
     """
-    from ridgekit.demo import prostate_comparison
+    from ridgekit.demo import grouping_design, prostate_comparison
+    from ridgekit.plot import grouping_effect
     from ridgekit.report import write_report
 
     with one_line_errors():
@@ -57,12 +59,18 @@ def demo(
         table("λ by each rule (training data)", ["rule", "alpha", "df"],
               [[k, num(v), num(r.rule_df[k])] for k, v in r.rules.items()])
         with phase("report"):
+            g = grouping_design()
+            group = (grouping_effect(g.paths, g.group, title="ridge, lasso and elastic net on "
+                                     "one correlated design"),
+                     "Grouping effect (Zou & Hastie 2005): three nearly collinear predictors "
+                     "(red) share the signal. The lasso picks among them and drops the rest; "
+                     "ridge and the elastic net move them together.")
             write_report(report, r.model, r.X_train, r.y_train, r.feature_names,
                          rules=r.rules, target_name="lpsa",
                          title="ridgekit demo: prostate cancer data",
                          data_source="bundled prostate.tsv (standardized by the sd of all "
                                      "97 men, 67 training rows)",
-                         x_mean=r.x_mean, x_scale=r.x_scale)
+                         x_mean=r.x_mean, x_scale=r.x_scale, figures=[group])
         echo(f"report written to {report}")
 
 

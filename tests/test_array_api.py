@@ -244,11 +244,18 @@ def test_numpy_input_keeps_numpy_path(rng):
 
 def test_bad_input_is_named(rng):
     X, Y = _data(rng)
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        Ridge().fit(_torch(X), _torch(Y), sample_weight=_torch(np.ones(X.shape[0] - 1)))
     with pytest.raises(ValueError, match="sample_weight"):
-        Ridge().fit(_torch(X), _torch(Y), sample_weight=_torch(np.ones(X.shape[0])))
+        Ridge().fit(_torch(X), _torch(Y), sample_weight=-np.ones(X.shape[0]))
     with pytest.raises(TypeError, match="same namespace"):
         Ridge().fit(_torch(X), _strict(Y))
-    with pytest.raises(ValueError, match="hkb"):
+    for rule in ("lcurve", "discrepancy", "evidence"):
+        with pytest.raises(ValueError, match="host"):
+            RidgeCV(cv=rule, alpha_per_target=True).fit(_torch(X), _torch(Y))
+    with pytest.raises(ValueError, match="host callable"):
+        RidgeCV(scoring="r2").fit(_torch(X), _torch(Y))
+    with pytest.raises(ValueError, match="alpha_per_target"):
         RidgeCV(cv="hkb").fit(_torch(X), _torch(Y))
     with pytest.raises(ValueError, match="rows"):
         Ridge().fit(_torch(X), _torch(Y[:-1]))

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ridgekit.select._formulas import TIE_RTOL as _TIE_RTOL
+from ridgekit.select._formulas import one_se_index, tie_argmin
+
 __all__ = ["Selection", "GridEdgeWarning", "one_standard_error_index", "degrees_of_freedom",
            "DF_CONVENTION"]
 
@@ -58,14 +61,13 @@ def one_standard_error_index(mean: np.ndarray, se: np.ndarray, alphas: np.ndarra
     .. math:: \\lambda_{1se} = \\max\\{\\lambda : \\bar e(\\lambda) \\le \\bar e(\\lambda_{min})
               + \\mathrm{se}(\\lambda_{min})\\}
 
-    (glmnet's ``lambda.1se``). ``mean`` and ``se`` have shape (L,) or (L, t).
+    (glmnet's ``lambda.1se``). ``mean`` and ``se`` have shape (L,) or (L, t); the formula
+    is :func:`ridgekit.select._formulas.one_se_index`, shared with the device route.
     """
-    i_min = np.argmin(mean, axis=0)
-    cols = np.arange(mean.shape[1]) if mean.ndim == 2 else ()
-    threshold = mean[i_min, cols] + se[i_min, cols] if mean.ndim == 2 else mean[i_min] + se[i_min]
-    within = mean <= threshold
-    masked = np.where(within, alphas.reshape((-1,) + (1,) * (mean.ndim - 1)), -np.inf)
-    return np.argmax(masked, axis=0)
+    mean, se, alphas = np.asarray(mean), np.asarray(se), np.asarray(alphas)
+    if mean.ndim == 1:
+        return one_se_index(mean[:, None], se[:, None], alphas)[0]
+    return one_se_index(mean, se, alphas)
 
 
 @dataclass
@@ -251,23 +253,13 @@ class Selection:
             )
 
 
-#: criterion values within this fraction of the curve's scale of its minimum are ties,
-#: resolved toward the largest λ (as glmnet's ``max(lambda[cvm <= min(cvm)])``)
-_TIE_RTOL = 1e-12
-
-
 def _flat_argmin(mean: np.ndarray, alphas: np.ndarray):
     """Index of the largest λ whose criterion equals the minimum up to rounding
-    (:data:`_TIE_RTOL` of the largest |value|); ``mean`` (L,) or (L, t)."""
-    m = mean[:, None] if mean.ndim == 1 else mean
-    finite = np.where(np.isfinite(m), m, np.nan)
-    if np.all(np.isnan(finite)):
-        return np.argmin(mean, axis=0)
-    scale = np.nanmax(np.abs(finite), axis=0)
-    low = np.nanmin(finite, axis=0)
-    ties = m <= low + _TIE_RTOL * scale
-    idx = np.argmax(np.where(ties, alphas[:, None], -np.inf), axis=0)
-    return int(idx[0]) if mean.ndim == 1 else idx
+    (:data:`_TIE_RTOL` of the largest |value|); ``mean`` (L,) or (L, t)
+    (:func:`ridgekit.select._formulas.tie_argmin`)."""
+    if mean.ndim == 1:
+        return int(tie_argmin(mean[:, None], alphas)[0])
+    return tie_argmin(mean, alphas)
 
 
 def _extend(alphas, mean, se, curve, limits, block: int = 10, max_blocks: int = 40):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgekit.select import _formulas as F
 from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.grid import alpha_for_df
 
@@ -38,15 +39,8 @@ def ls_variance(spectrum) -> np.ndarray:
             f"the residual variance needs n > rank + intercept; n={spectrum.n_samples}, "
             f"rank={spectrum.rank}: give sigma2 instead"
         )
-    return spectrum.rss0 / dof
-
-
-def _form_factor(p: int, form: str) -> float:
-    if form == "mass":
-        return p - 2.0
-    if form == "original":
-        return float(p)
-    raise ValueError(f"unknown form {form!r}; choose 'mass' or 'original'")
+    return F.ls_variance(spectrum.rss0, spectrum.n_samples, spectrum.rank,
+                         spectrum.fit_intercept)
 
 
 def _closed(spectrum, name, value, form) -> Selection:
@@ -58,20 +52,17 @@ def _closed(spectrum, name, value, form) -> Selection:
 
 def hkb(spectrum, form: str = "mass") -> Selection:
     """Hoerl–Kennard–Baldwin λ (see the module table for the formulas)."""
-    p = spectrum.n_features
     s2 = ls_variance(spectrum)
     beta_sq = spectrum.coef_norm([0.0])[0] ** 2
-    return _closed(spectrum, "hkb", _form_factor(p, form) * s2 / beta_sq, form)
+    return _closed(spectrum, "hkb", F.hkb_alpha(spectrum.n_features, s2, beta_sq, form), form)
 
 
 def lawless_wang(spectrum, form: str = "mass") -> Selection:
     """Lawless–Wang λ (see the module table for the formulas)."""
-    p = spectrum.n_features
     s2 = ls_variance(spectrum)
     fit_sq = np.einsum("rt,rt->t", spectrum.uty, spectrum.uty)  # ||X beta_ls||^2
-    scale = spectrum.n_samples if form == "mass" else 1.0
-    return _closed(spectrum, "lawless_wang", _form_factor(p, form) * s2 * scale / fit_sq,
-                   form)
+    value = F.lawless_wang_alpha(spectrum.n_features, spectrum.n_samples, s2, fit_sq, form)
+    return _closed(spectrum, "lawless_wang", value, form)
 
 
 def target_df(spectrum, df: float) -> Selection:

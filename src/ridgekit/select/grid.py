@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ridgekit._validation import check_alpha_grid
-from ridgekit.select._roots import solve_increasing
+from ridgekit.select._formulas import alphas_for_df
 
 __all__ = ["alpha_for_df", "default_alphas", "check_grid", "search_limits"]
 
@@ -18,7 +18,8 @@ def alpha_for_df(spectrum, df: float) -> float:
 
     Solves :math:`\\sum_j \\mu_j/(\\mu_j+\\lambda) = \\mathrm{df}` (the intercept is not
     counted, as in Hastie, Tibshirani & Friedman's df(λ)); the left side decreases from
-    the rank to 0, so the root is unique.
+    the rank to 0, so the root is unique; found by the bisection shared with the device
+    route (:func:`ridgekit.select._formulas.alphas_for_df`).
 
     Parameters
     ----------
@@ -29,10 +30,7 @@ def alpha_for_df(spectrum, df: float) -> float:
     rank = spectrum.rank
     if not 0 < df < rank:
         raise ValueError(f"target df must lie in (0, {rank}) (the rank of X); got {df}")
-    mu = spectrum.mu
-    # increasing in alpha: -sum f
-    return solve_increasing(lambda a: -float(np.sum(mu / (mu + a))), -df,
-                            lo=mu[-1] * 1e-3, hi=mu[0] * 1e3, what=f"df={df}")
+    return float(alphas_for_df(spectrum.mu, np.array([float(df)]))[0])
 
 
 def default_alphas(spectrum, n_alphas: int = 100, df_min: float = 0.5) -> np.ndarray:
@@ -53,8 +51,7 @@ def default_alphas(spectrum, n_alphas: int = 100, df_min: float = 0.5) -> np.nda
         raise ValueError("X has rank 0 (all columns constant): there is nothing to penalize")
     df_hi = rank * (1.0 - DEFAULT_DF_GAP) if rank > 1 else 0.9
     df_lo = min(df_min, 0.5 * df_hi)
-    hi = alpha_for_df(spectrum, df_lo)
-    lo = alpha_for_df(spectrum, df_hi)
+    hi, lo = alphas_for_df(spectrum.mu, np.array([df_lo, df_hi]))
     return np.geomspace(hi, lo, n_alphas)
 
 

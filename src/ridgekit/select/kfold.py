@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ridgekit.moments import FoldMoments, Moments
+from ridgekit.select import _formulas as F
 from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.folds import fold_partitions
 from ridgekit.select.grid import check_grid, default_alphas, search_limits
@@ -45,34 +46,15 @@ class FoldCurve:
         if not fit_intercept:
             held = held.uncentered()
         self.spectrum, self.held = spec, held
-        V = spec.V
-        # C_k = R^T R with R of rank <= n_k - 1: the quadratic term is ||R V c||^2
-        ev, Q = np.linalg.eigh(held.cxx)
-        keep = ev > ev[-1] * ev.size * np.finfo(float).eps if ev.size and ev[-1] > 0 \
-            else np.zeros(ev.size, bool)
-        self._RV = (Q[:, keep] * np.sqrt(ev[keep])).T @ V
-        self._B = V.T @ held.cxy
-        self._g = V.T @ (held.mean_x - spec.mean_x)
-        self._dy = held.mean_y - spec.mean_y
-        self._scaled = spec.d[:, None] * spec.uty  # c(λ) = scaled / (μ + λ)
+        self._pieces = F.fold_pieces(spec.V, spec.mu, spec.d[:, None] * spec.uty, held.cxx,
+                                     held.cxy, held.cyy, held.weight,
+                                     held.mean_x - spec.mean_x, held.mean_y - spec.mean_y)
 
     def mse(self, alphas) -> np.ndarray:
-        """Weighted mean squared held-out error, shape (L, t); ``alphas`` (L,) or (L, t)."""
-        spec, held = self.spectrum, self.held
+        """Weighted mean squared held-out error, shape (L, t); ``alphas`` (L,) or (L, t)
+        (:func:`ridgekit.select._formulas.fold_mse`, shared with the device route)."""
         grid = np.asarray(alphas, dtype=float)
-        grid = np.broadcast_to(grid[:, None] if grid.ndim == 1 else grid,
-                               (grid.shape[0], spec.n_targets))
-        sse = np.empty(grid.shape)
-        for i, lam in enumerate(grid):  # one GEMM per λ; no (L, r, t) temporaries
-            with np.errstate(divide="ignore", invalid="ignore"):
-                c = self._scaled / (spec.mu[:, None] + lam[None, :])
-            rvc = self._RV @ c
-            quad = np.einsum("kt,kt->t", rvc, rvc)
-            cross = np.einsum("rt,rt->t", c, self._B)
-            shift = self._dy - self._g @ c
-            sse[i] = held.cyy - 2.0 * cross + quad + held.weight * shift**2
-        # a sum of squares: below 0 only by cancellation (a fold the fit interpolates)
-        return np.maximum(sse, 0.0) / held.weight
+        return F.fold_mse(self._pieces, grid)
 
 
 def fold_errors(pairs, alphas, fit_intercept: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -103,11 +85,10 @@ def summarize_folds(mse: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
 
     .. math:: \\bar e = \\frac{\\sum_k s_k e_k}{\\sum_k s_k}, \\qquad
               \\mathrm{se} = \\sqrt{\\frac{\\sum_k s_k (e_k-\\bar e)^2 / \\sum_k s_k}{K-1}}
+
+    (:func:`ridgekit.select._formulas.summarize_folds`, shared with the device route).
     """
-    wn = weights / weights.sum()
-    mean = np.einsum("k,klt->lt", wn, mse)
-    var = np.einsum("k,klt->lt", wn, (mse - mean) ** 2)
-    return mean, np.sqrt(var / (mse.shape[0] - 1))
+    return F.summarize_folds(np.asarray(mse, dtype=float), np.asarray(weights, dtype=float))
 
 
 def kfold(folds, alphas=None, rule: str = "min", fit_intercept: bool = True,

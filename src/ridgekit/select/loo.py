@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgekit.select import _formulas as F
 from ridgekit.select._selection import Selection, degrees_of_freedom
 from ridgekit.select.grid import check_grid, default_alphas, search_limits
 from ridgekit.spectrum import as_grid
 
 __all__ = ["loo", "loo_errors", "gcv", "GCV_FORMS"]
+
+
+def _loo_inputs(spectrum):
+    """U, r₀, the hat diagonal at λ = ∞ (intercept and unpenalized directions, so a
+    Tikhonov spectrum's null space is counted), U² (cached on the spectrum), the weights
+    and 1/√w (None for unit weights): what the shared LOO formulas take."""
+    h0 = spectrum.leverage(np.array([np.inf]))[0]  # also builds U where it is lazy
+    sqrt_w = spectrum.sqrt_w
+    w = inv = None
+    if sqrt_w is not None and not np.all(sqrt_w == 1.0):
+        w = sqrt_w**2
+        with np.errstate(divide="ignore"):
+            inv = np.where(sqrt_w > 0, 1.0 / sqrt_w, 0.0)
+    return spectrum.U, spectrum.resid0, h0, spectrum._u_squared, w, inv
 
 
 def loo_errors(spectrum, alphas, chunk: int | None = None) -> np.ndarray:
@@ -19,31 +34,19 @@ def loo_errors(spectrum, alphas, chunk: int | None = None) -> np.ndarray:
     .. math:: y_i - \\hat y_{-i}(\\lambda) = \\frac{e_i(\\lambda)}{1 - h_{ii}(\\lambda)} .
 
     Needs the data in memory (U). λ are processed ``chunk`` at a time (by default as many
-    as keep each temporary under about 64 MB), each chunk one pass over U.
+    as keep each temporary under about 64 MB), each chunk one pass over U
+    (:func:`ridgekit.select._formulas.loo_residuals`, shared with the device route).
     """
     alphas = as_grid(alphas)
     if chunk is None:
         chunk = max(1, (1 << 23) // (spectrum.n_samples * spectrum.n_targets))
+    U, r0, h0, u2, _, inv = _loo_inputs(spectrum)
     out = np.empty((alphas.size, spectrum.n_samples, spectrum.n_targets))
     for start in range(0, alphas.size, chunk):
         block = alphas[start:start + chunk]
-        h = spectrum.leverage(block)  # (l, n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[start:start + block.size] = spectrum.residuals(block) / (1.0 - h)[:, :, None]
+        out[start:start + block.size] = F.loo_residuals(U, r0, spectrum.uty, spectrum.mu,
+                                                        block, h0, inv, u2=u2)
     return out
-
-
-def _weighted_mean_se(sq: np.ndarray, w: np.ndarray | None):
-    """Mean over samples of squared errors (L, n, t), weighted, and its standard error."""
-    if w is None:
-        mean = sq.mean(axis=1)
-        se = sq.std(axis=1, ddof=1) / np.sqrt(sq.shape[1])
-        return mean, se
-    wn = w / w.sum()
-    mean = np.einsum("n,lnt->lt", wn, sq)
-    var = np.einsum("n,lnt->lt", wn, (sq - mean[:, None, :]) ** 2)
-    n_eff = 1.0 / np.sum(wn**2)
-    return mean, np.sqrt(var / max(n_eff - 1.0, 1.0))
 
 
 def _grid_and_refine(spectrum, alphas, refine):
@@ -71,14 +74,11 @@ def loo(spectrum, alphas=None, rule: str = "min", warn_edge: bool = True,
         Extend/refine a given grid too (default: only the default grid).
     """
     alphas, refine = _grid_and_refine(spectrum, alphas, refine)
-    w = None
-    if spectrum.sqrt_w is not None and not np.all(spectrum.sqrt_w == 1.0):
-        w = spectrum.sqrt_w**2
+    U, r0, h0, u2, w, inv = _loo_inputs(spectrum)
 
     def curve(grid):
-        r = loo_errors(spectrum, grid)
-        sq = r**2 if per_target else (r**2).mean(axis=2, keepdims=True)
-        mean, se = _weighted_mean_se(sq, w)
+        mean, se = F.loo_curve(U, r0, spectrum.uty, spectrum.mu, as_grid(grid), h0, w, inv,
+                               per_target, u2=u2)
         return _squeeze(mean), _squeeze(se)
 
     mean, se = curve(alphas)
@@ -90,12 +90,7 @@ def loo(spectrum, alphas=None, rule: str = "min", warn_edge: bool = True,
 
 
 #: the GCV forms by name: ``form -> (description, function(rss, n, trace, df) -> value)``
-GCV_FORMS = {
-    "ghw": ("Golub-Heath-Wahba n*RSS/(n - tr H)^2, tr H counting the intercept",
-            lambda rss, n, trace, df: n * rss / ((n - trace) ** 2)[:, None]),
-    "mass": ("MASS::lm.ridge RSS/(n - sum f)^2, intercept not counted",
-             lambda rss, n, trace, df: rss / ((n - df) ** 2)[:, None]),
-}
+GCV_FORMS = F.GCV_FORMULAS
 
 
 def gcv(spectrum, alphas=None, warn_edge: bool = True, per_target: bool = True,
@@ -123,18 +118,12 @@ def gcv(spectrum, alphas=None, warn_edge: bool = True, per_target: bool = True,
         raise ValueError(f"unknown GCV form {form!r}; choose one of {sorted(GCV_FORMS)}")
     alphas, refine = _grid_and_refine(spectrum, alphas, refine)
     n = spectrum.n_samples
-    formula = GCV_FORMS[form][1]
 
     def curve(grid):
-        rss = spectrum.rss(grid) * (n / spectrum.weight)
-        trace = spectrum.df(grid)
-        df = trace - float(spectrum.fit_intercept)
-        undefined = (n - trace if form == "ghw" else n - df) <= 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = formula(rss, n, trace, df)
-        value[undefined] = np.inf  # only reached by extending a grid: read as "worse"
-        if not per_target:
-            value = value.mean(axis=1, keepdims=True)
+        grid = as_grid(grid)
+        df = spectrum.df(grid) - float(spectrum.fit_intercept)  # Tikhonov: Γ's null space
+        value = F.gcv_curve(spectrum.rss(grid), n, spectrum.weight, df,
+                            spectrum.fit_intercept, form, per_target)
         return _squeeze(value), None
 
     value, _ = curve(alphas)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ridgekit.select import _formulas as F
+
 __all__ = ["XMoments", "XSpectrum", "moments", "merge", "spectrum", "fold_moments"]
 
 #: bytes of one block of rows cast to the accumulation dtype
@@ -48,9 +50,12 @@ def _blocks(n: int, p: int, itemsize: int = 8):
     return [(s, min(n, s + step)) for s in range(0, n, step)]
 
 
-def moments(ctx, X, Y, rows=None, fit_intercept: bool = True) -> XMoments:
+def moments(ctx, X, Y, rows=None, fit_intercept: bool = True, w=None) -> XMoments:
     """Moments of the rows ``rows`` of X, Y: a ``slice``, a device index array, or None
-    (all rows). Without an intercept they are taken about the origin (means zero)."""
+    (all rows), weighted by ``w`` (all n rows' weights, on the device) when given:
+    :math:`s = \\sum w_i`, :math:`\\bar x = \\sum w_i x_i/s`,
+    :math:`C_{xx} = \\sum w_i (x_i-\\bar x)(x_i-\\bar x)^T`. Without an intercept they
+    are taken about the origin (means zero)."""
     xp, acc = ctx.xp, ctx.acc
     if rows is None:
         rows = slice(0, X.shape[0])
@@ -66,13 +71,21 @@ def moments(ctx, X, Y, rows=None, fit_intercept: bool = True) -> XMoments:
             return xp.astype(xp.take(A, rows[a:b], axis=0), acc)
     p, t = X.shape[1], Y.shape[1]
     blocks = _blocks(n, p + t)
+    W = None if w is None else w[:, None]  # get() reads rows of a 2-D array
+    if w is None:
+        weight = float(n)
+    else:
+        weight = xp.zeros((), dtype=acc, device=ctx.device)
+        for a, b in blocks:
+            weight = weight + xp.sum(get(W, a, b))
     if fit_intercept:
         sx = xp.zeros((p,), dtype=acc, device=ctx.device)
         sy = xp.zeros((t,), dtype=acc, device=ctx.device)
         for a, b in blocks:
-            sx = sx + xp.sum(get(X, a, b), axis=0)
-            sy = sy + xp.sum(get(Y, a, b), axis=0)
-        mean_x, mean_y = sx / n, sy / n
+            wb = 1.0 if W is None else get(W, a, b)
+            sx = sx + xp.sum(wb * get(X, a, b), axis=0)
+            sy = sy + xp.sum(wb * get(Y, a, b), axis=0)
+        mean_x, mean_y = sx / weight, sy / weight
     else:
         mean_x = xp.zeros((p,), dtype=acc, device=ctx.device)
         mean_y = xp.zeros((t,), dtype=acc, device=ctx.device)
@@ -82,10 +95,12 @@ def moments(ctx, X, Y, rows=None, fit_intercept: bool = True) -> XMoments:
     for a, b in blocks:
         xc = get(X, a, b) - mean_x
         yc = get(Y, a, b) - mean_y
-        cxx = cxx + xc.T @ xc
-        cxy = cxy + xc.T @ yc
-        cyy = cyy + xp.sum(yc * yc, axis=0)
-    return XMoments(n, float(n), mean_x, mean_y, cxx, cxy, cyy)
+        wx = xc if W is None else get(W, a, b) * xc
+        cxx = cxx + wx.T @ xc
+        cxy = cxy + wx.T @ yc
+        wy = yc if W is None else get(W, a, b) * yc
+        cyy = cyy + xp.sum(wy * yc, axis=0)
+    return XMoments(n, weight, mean_x, mean_y, cxx, cxy, cyy)
 
 
 def merge(a: XMoments, b: XMoments) -> XMoments:
@@ -103,7 +118,8 @@ def merge(a: XMoments, b: XMoments) -> XMoments:
     )
 
 
-def fold_moments(ctx, X, Y, partition, fit_intercept: bool = True) -> list[XMoments]:
+def fold_moments(ctx, X, Y, partition, fit_intercept: bool = True,
+                 w=None) -> list[XMoments]:
     """Moments of each fold of a host fold-id vector (one pass over X per fold's rows).
     A fold of consecutive rows is read as a slice; any other is gathered a block at a
     time from an index array copied to the device."""
@@ -116,7 +132,7 @@ def fold_moments(ctx, X, Y, partition, fit_intercept: bool = True) -> list[XMome
             rows = slice(int(idx[0]), int(idx[-1]) + 1)
         else:
             rows = ctx.xp.asarray(idx, device=ctx.device)
-        out.append(moments(ctx, X, Y, rows, fit_intercept))
+        out.append(moments(ctx, X, Y, rows, fit_intercept, w))
     return out
 
 
@@ -149,7 +165,7 @@ class XSpectrum:
 
     def filter_factors(self, alphas):
         """(L, p) for a grid (L,)."""
-        return self.mask[None, :] * self.mu[None, :] / (self.mu[None, :] + alphas[:, None])
+        return F.filter_factors(self.mu, alphas, self.mask)
 
     def df(self, alphas):
         """tr H, the intercept counted (as :meth:`ridgekit.spectrum.Spectrum.df`): (L,)."""
@@ -161,8 +177,8 @@ class XSpectrum:
 
     def rss(self, alphas):
         """Residual sum of squares (L, t)."""
-        one_minus_f = 1.0 - self.filter_factors(alphas)
-        return self.rss0[None, :] + (one_minus_f * one_minus_f) @ self.uty2()
+        uty = self.mask[:, None] * self.z / self.xp.sqrt(self.mu)[:, None]
+        return F.rss(self.mu, uty, self.rss0, alphas, self.mask)
 
 
 def spectrum(ctx, m: XMoments, fit_intercept: bool = True) -> XSpectrum:

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_alpha", "check_sample_weight", "check_alpha_grid"]
+__all__ = ["check_alpha", "check_sample_weight", "check_alpha_grid", "check_finite_products"]
 
 
 def _reject_strings(values, name: str) -> None:
@@ -91,3 +91,19 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
     if w.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one weight must be positive")
     return w
+
+
+def check_finite_products(X, *products) -> None:
+    """Raise what an upfront check of X would raise when a product of X is not finite.
+
+    NaN and inf propagate into every sum of squares they enter (the diagonal of
+    :math:`X^TX` or :math:`XX^T`), so finite products prove X finite without a pass over
+    X of its own; only when they are not is X itself searched, to name the problem, and a
+    finite X whose squares overflow gets a message of its own.
+    """
+    if all(np.isfinite(a).all() for a in products):
+        return
+    from sklearn.utils.validation import assert_all_finite  # only on the failing path
+
+    assert_all_finite(X, input_name="X")
+    raise ValueError("X has values so large that their squares overflow float64; rescale X")

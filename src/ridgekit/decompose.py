@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from sklearn.utils.validation import assert_all_finite
 
+from ridgekit._validation import check_finite_products
 from ridgekit.moments import Moments
 from ridgekit.spectrum import (
     GRAM_CONDITION_LIMIT,
@@ -39,10 +39,7 @@ DUAL_CHOLESKY_MAX_ALPHAS = 4
 def _gram(X, Y, sample_weight=None, fit_intercept=True) -> Spectrum:
     with np.errstate(invalid="ignore", over="ignore"):
         moments = Moments.from_arrays(X, Y, sample_weight)
-    if not (np.isfinite(moments.cxx).all() and np.isfinite(moments.cxy).all()):
-        # NaN/inf in X propagate into the moments; name the problem as the upfront check would
-        assert_all_finite(X, input_name="X")
-        raise ValueError("X has values so large that their squares overflow float64; rescale X")
+    check_finite_products(X, moments.cxx, moments.cxy)  # NaN/inf in X reach the moments
     return from_moments(moments, fit_intercept)
 
 

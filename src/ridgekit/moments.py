@@ -21,7 +21,8 @@ Blocks are centered on their own mean before the one GEMM that forms their
 co-moments, so X is never copied whole nor centered in place and the accumulation
 does not suffer the cancellation of ``X.T @ X - n * mean mean^T``.
 
-This module imports nothing else of ridgekit.
+This module imports nothing else of ridgekit but the leaf helper
+:mod:`ridgekit._blas_split` (a pass split over single-threaded workers).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from ridgekit._blas_split import blas_pass, split_sum
 
 __all__ = ["Moments", "FoldMoments", "DEFAULT_BLOCK_ROWS", "OFFSET_RATIO_LIMIT"]
 
@@ -166,47 +169,33 @@ class Moments:
                 (X[s:s + block_rows].toarray(), Y[s:s + block_rows],
                  _rows(sample_weight, s, s + block_rows)) for s in range(0, n, block_rows))
         head = min(n, block_rows)
-        first = cls.from_block(X[:head], Y[:head], _rows(sample_weight, 0, head))
-        if head == n:
-            return first
-        if sample_weight is None and _offsets_small(first):
-            rest = cls._raw_about_origin(X[head:], Y[head:])
-        else:
-            rest = cls._centered_blocks(X[head:], Y[head:], _rows(sample_weight, head, n),
-                                        block_rows)
+        nbytes = X.shape[0] * X.shape[1] * X.itemsize
+        with blas_pass(nbytes) as workers:  # the first block too: no BLAS pool left spinning
+            first = cls.from_block(X[:head], Y[:head], _rows(sample_weight, 0, head))
+            if head == n:
+                return first
+            if sample_weight is None and _offsets_small(first):
+                rest = cls._raw_about_origin(X[head:], Y[head:], workers)
+            else:
+                rest = cls._centered_blocks(X[head:], Y[head:], _rows(sample_weight, head, n),
+                                            block_rows, workers)
         return first.merge(rest)
 
     @classmethod
-    def _raw_about_origin(cls, X: np.ndarray, Y: np.ndarray) -> Moments:
+    def _raw_about_origin(cls, X: np.ndarray, Y: np.ndarray, workers: int = 1) -> Moments:
         """Moments from uncentered products, centered algebraically, in one blocked pass.
 
         Each block of rows is read from memory once: its syrk :math:`X_b^TX_b` and, while
         the block is still in cache, the products :math:`Y_b^TX_b` and :math:`1^TX_b`
-        (matrix-vector products, no packing), so the whole costs about one syrk of X.
+        (matrix-vector products, no packing), so the whole costs about one syrk of X. With
+        ``workers > 1`` (see :func:`ridgekit._blas_split.blas_pass`) each worker makes this
+        pass over its own slice of rows with single-threaded BLAS and the sums are added.
         """
         m, p = X.shape
-        t = Y.shape[1]
         rows = _cache_block_rows(p)
-        cxx = np.zeros((p, p))
-        sums = np.zeros(p)
-        xy = np.zeros((t, p))
-        ones = np.ones(min(rows, m))
-        cast = None if X.dtype == np.float64 else np.empty((min(rows, m), p))
         Yf = np.asarray(Y, dtype=np.float64)
-        for start in range(0, m, rows):
-            stop = min(start + rows, m)
-            Xb = X[start:stop]
-            if cast is not None:
-                Xb = cast[: stop - start]
-                Xb[...] = X[start:stop]
-            cxx += Xb.T @ Xb  # syrk on a view
-            sums += ones[: stop - start] @ Xb
-            Yb = Yf[start:stop]
-            if t <= 4:  # gemv per target on the cache-hot block (a gemm would pack it)
-                for k in range(t):
-                    xy[k] += Yb[:, k] @ Xb
-            else:
-                xy += Yb.T @ Xb
+        cxx, sums, xy = split_sum(lambda a, b: _raw_products(X, Yf, a, b, rows), m, rows,
+                                  workers, _add_products)
         mean_x = sums / m
         mean_y = Yf.sum(axis=0) / m
         cxx -= np.outer(mean_x, mean_x) * m
@@ -215,17 +204,20 @@ class Moments:
         return cls(m, float(m), mean_x, mean_y, cxx, cxy, cyy)
 
     @classmethod
-    def _centered_blocks(cls, X, Y, sample_weight, block_rows) -> Moments:
-        """Center (and weight) each block into one reused buffer, then one GEMM."""
-        total = cls.empty(X.shape[1], Y.shape[1])
-        buffer = np.empty((min(block_rows, X.shape[0]), X.shape[1]))
-        for start in range(0, X.shape[0], block_rows):
-            stop = min(start + block_rows, X.shape[0])
-            total = total.merge(cls._centered_block(
-                X[start:stop], Y[start:stop], _rows(sample_weight, start, stop),
-                buffer[: stop - start],
-            ))
-        return total
+    def _centered_blocks(cls, X, Y, sample_weight, block_rows, workers: int = 1) -> Moments:
+        """Center (and weight) each block into one reused buffer, then one GEMM; with
+        ``workers > 1`` each worker does this over its own slice of rows and the slices'
+        moments are merged."""
+        def work(start: int, stop: int) -> Moments:
+            total = cls.empty(X.shape[1], Y.shape[1])
+            buffer = np.empty((min(block_rows, stop - start), X.shape[1]))
+            for a in range(start, stop, block_rows):
+                b = min(a + block_rows, stop)
+                total = total.merge(cls._centered_block(
+                    X[a:b], Y[a:b], _rows(sample_weight, a, b), buffer[: b - a]))
+            return total
+
+        return split_sum(work, X.shape[0], block_rows, workers, Moments.merge)
 
     @classmethod
     def _centered_block(cls, X, Y, w, out) -> Moments:
@@ -407,6 +399,36 @@ CACHE_BLOCK_BYTES = 8 * 2**20
 
 def _cache_block_rows(p: int) -> int:
     return max(256, CACHE_BLOCK_BYTES // (8 * max(p, 1)))
+
+
+def _raw_products(X, Y, start: int, stop: int, rows: int):
+    """:math:`X^TX`, :math:`1^TX` and :math:`Y^TX` of rows ``start..stop-1`` about the
+    origin, one cache block of ``rows`` rows at a time (float64 whatever X's dtype)."""
+    p, t = X.shape[1], Y.shape[1]
+    cxx = np.zeros((p, p))
+    sums = np.zeros(p)
+    xy = np.zeros((t, p))
+    ones = np.ones(min(rows, stop - start))
+    cast = None if X.dtype == np.float64 else np.empty((min(rows, stop - start), p))
+    for a in range(start, stop, rows):
+        b = min(a + rows, stop)
+        Xb = X[a:b]
+        if cast is not None:
+            Xb = cast[: b - a]
+            Xb[...] = X[a:b]
+        cxx += Xb.T @ Xb  # syrk on a view
+        sums += ones[: b - a] @ Xb
+        Yb = Y[a:b]
+        if t <= 4:  # gemv per target on the cache-hot block (a gemm would pack it)
+            for k in range(t):
+                xy[k] += Yb[:, k] @ Xb
+        else:
+            xy += Yb.T @ Xb
+    return cxx, sums, xy
+
+
+def _add_products(a, b):
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
 
 
 def _as_2d_targets(Y: np.ndarray) -> np.ndarray:

@@ -34,7 +34,8 @@ Representations of the same object (built by name in :mod:`ridgekit.decompose`):
     (never the Gram, which squares the condition number); the unscaled SVD for λ > 0
     is derived from it exactly.
 
-This module imports nothing else of ridgekit. Its dense linear algebra goes through
+This module imports nothing else of ridgekit but two leaf helpers (numpy only),
+:mod:`ridgekit._blas_split` and :mod:`ridgekit._validation`. Its dense linear algebra goes through
 ``numpy.linalg``, the same OpenBLAS as numpy's matrix products: alternating between
 numpy's and scipy's separate BLAS thread pools costs 2-3x on small machines.
 """
@@ -45,6 +46,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
+from ridgekit._blas_split import row_gram
+from ridgekit._validation import check_finite_products
 
 __all__ = [
     "Spectrum",
@@ -454,8 +458,9 @@ class DualKernel:
         mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
         Yt = (Y - mean_y) * sqrt_w[:, None]
         K = None
-        if X.dtype == np.float64 and X.flags.c_contiguous:
-            K = X @ X.T  # syrk
+        if X.dtype == np.float64 and (X.flags.c_contiguous or X.flags.f_contiguous):
+            K = row_gram(X)  # syrk(s)
+            check_finite_products(X, np.diagonal(K))  # NaN/inf in X: no pass of its own
             if fit_intercept:
                 k = (K @ w) / weight
                 c = float(w @ k) / weight
@@ -471,7 +476,9 @@ class DualKernel:
                 K *= sqrt_w[None, :]
         kern = cls(K, Yt, X, mean_y, sqrt_w, weight, fit_intercept)
         if K is None:
-            kern.K = kern._centered_blocks()
+            with np.errstate(invalid="ignore", over="ignore"):
+                kern.K = kern._centered_blocks()
+            check_finite_products(X, np.diagonal(kern.K))
         return kern
 
     def _centered_blocks(self) -> np.ndarray:

@@ -20,8 +20,8 @@ def validate_xy(estimator, X, y, sample_weight=None, accept_sparse=("csr", "csc"
     NaN/inf, mismatched lengths, non-numeric data, empty data, a single sample.
 
     ``defer_x_finite=True`` skips the pass over X that looks for NaN/inf; the caller must
-    then check the accumulated moments instead (NaN and inf propagate into them), as
-    :func:`ridgekit.decompose.build_spectrum` does on its ``gram`` route.
+    then check a product of X instead (NaN and inf propagate into its sums of squares), as
+    the ``gram`` and ``dual`` routes do with :func:`ridgekit._validation.check_finite_products`.
     """
     X, y = validate_data(
         estimator, X, y, accept_sparse=list(accept_sparse) if accept_sparse else False,

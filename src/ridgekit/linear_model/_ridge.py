@@ -114,11 +114,11 @@ class Ridge(LinearRegressorBase):
         if is_xp_input(X):  # torch / CuPy / array-api-strict: on their own device
             return fit_ridge_xp(self, X, y, sample_weight)
         self._validate_params()
-        # the gram route finds NaN/inf in the moments, saving a pass over a tall X
-        shape = getattr(X, "shape", ())
-        tall_dense = (isinstance(X, np.ndarray) and self.solver in ("auto", "gram")
-                      and not self.positive and len(shape) == 2 and shape[0] >= shape[1])
-        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, defer_x_finite=tall_dense)
+        # the gram and dual routes find NaN/inf of X on the diagonal of XᵀX or XXᵀ (a sum
+        # of squares), saving the pass over X of the upfront check
+        defer = (isinstance(X, np.ndarray) and X.ndim == 2 and not self.positive
+                 and self.solver in ("auto", "gram", "dual"))
+        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, defer_x_finite=defer)
         alpha = check_alpha(self.alpha, Y.shape[1])
         self.n_iter_ = np.ones(Y.shape[1], dtype=int)
         solver = self.solver

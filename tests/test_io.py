@@ -329,3 +329,61 @@ def test_missing_unexpected_and_misshapen_arrays(tmp_path, saved):
 
     path = _rewrite(saved, tmp_path / "sel.npz", edit_arrays=drop_sel)
     _refused(path, "selection arrays")
+
+
+# ------------------------------------------------------------ enet and classifiers
+def test_enet_model_round_trip_with_path(tmp_path, rng, data):
+    from ridgekit.linear_model import ElasticNetCV
+
+    X, y = data
+    model = ElasticNetCV(l1_ratio=[0.3, 0.9], alphas=20, cv=4).fit(X, y)
+    loaded = load(save(model, tmp_path / "e.npz"))
+    Xn = _fresh(rng)
+    np.testing.assert_array_equal(loaded.predict(Xn), model.predict(Xn))
+    assert loaded.l1_ratio_ == model.l1_ratio_ and loaded.family == "regression"
+    np.testing.assert_array_equal(loaded.path.coefs, model.path_.coefs)
+    np.testing.assert_array_equal(loaded.path.alphas, model.path_.alphas)
+    assert loaded.path.l1_ratio == model.l1_ratio_
+    np.testing.assert_array_equal(loaded.selection.mean, model.selection_.mean)
+    with pytest.raises(AttributeError, match="classifier"):
+        loaded.predict_proba(Xn)
+
+
+@pytest.mark.parametrize("labels", [["no", "yes"], ["a", "b", "c"], [3, 7]])
+def test_classifier_round_trip(tmp_path, rng, labels):
+    from ridgekit.linear_model import LogisticRidgeCV
+
+    X = rng.normal(size=(90, 4))
+    y = np.asarray(labels)[np.argmax(X[:, :len(labels)] + rng.gumbel(size=(90, len(labels))),
+                                     axis=1)]
+    model = LogisticRidgeCV(alphas=8, cv=3).fit(X, y)
+    loaded = load(save(model, tmp_path / "c.npz", feature_names=list("abcd")))
+    Xn = _fresh(rng, 4)
+    assert loaded.family == "classifier" and list(loaded.classes_) == list(model.classes_)
+    np.testing.assert_array_equal(loaded.predict_proba(Xn), model.predict_proba(Xn))
+    np.testing.assert_array_equal(loaded.predict(Xn), model.predict(Xn))
+    np.testing.assert_array_equal(loaded.path.coefs, model.path_.coefs)
+    # re-saving a loaded classifier keeps it a classifier
+    again = load(save(loaded, tmp_path / "c2.npz"))
+    np.testing.assert_array_equal(again.predict_proba(Xn), model.predict_proba(Xn))
+
+
+def test_classifier_file_checked(tmp_path, rng):
+    from ridgekit.linear_model import LogisticRidgeCV
+
+    X = rng.normal(size=(60, 3))
+    y = np.where(X[:, 0] + rng.normal(size=60) > 0, "x", "y")
+    saved = save(LogisticRidgeCV(alphas=5, cv=3).fit(X, y), tmp_path / "c.npz")
+    path = _rewrite(saved, tmp_path / "cls.npz",
+                    edit_meta=lambda m: m.update(classes=["x", "y", "z"]))
+    _refused(path, "3 classes needs coef of shape")
+    path = _rewrite(saved, tmp_path / "one.npz", edit_meta=lambda m: m.update(classes=["x"]))
+    _refused(path, "at least 2 distinct labels")
+    path = _rewrite(saved, tmp_path / "fam.npz", edit_meta=lambda m: m.update(family="tree"))
+    _refused(path, "unknown model family")
+
+    def drop_path(arrays):
+        arrays.pop("path.df")
+
+    path = _rewrite(saved, tmp_path / "path.npz", edit_arrays=drop_path)
+    _refused(path, "path arrays")

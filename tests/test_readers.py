@@ -319,3 +319,46 @@ def test_malformed_files(tmp_path):
     data = (tmp_path / "cut.parquet").read_bytes()
     (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
     _raises("cannot read .* as Parquet", read_data, tmp_path / "cut.parquet", "y")
+
+
+# ----------------------------------------------------------------- label columns
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet", "npz"])
+def test_read_labelled_against_pandas(tmp_path, frame, rng, fmt):
+    from ridgekit.io.labels import read_labelled
+
+    df = frame.assign(kind=rng.choice(["cat", "dog", "emu"], size=len(frame)))
+    if fmt == "npz":
+        path = tmp_path / "d.npz"
+        np.savez(path, **{c: df[c].to_numpy(str if c == "kind" else float) for c in df.columns})
+    elif fmt == "parquet":
+        path = tmp_path / "d.parquet"
+        df.to_parquet(path)
+    else:
+        path = tmp_path / f"d.{fmt}"
+        df.to_csv(path, index=False, sep="," if fmt == "csv" else "\t")
+    data = read_labelled(path, "kind", ["a", "b", "c"], "w", block_rows=50)
+    np.testing.assert_array_equal(data.X, df[["a", "b", "c"]].to_numpy(float))
+    np.testing.assert_array_equal(data.y, df["kind"].to_numpy(str))
+    np.testing.assert_array_equal(data.sample_weight, df["w"].to_numpy())
+    # whole numbers as integer labels, the numeric target as float labels
+    df.assign(kind=rng.integers(0, 3, len(df))).to_parquet(tmp_path / "i.parquet")
+    ints = read_labelled(tmp_path / "i.parquet", "kind")
+    assert ints.y.dtype == np.int64 and "kind" not in ints.feature_names
+    assert read_labelled(tmp_path / "i.parquet", "target").y.dtype == np.float64
+
+
+def test_read_labelled_errors(tmp_path, frame):
+    from ridgekit.io.labels import read_labelled
+
+    df = frame.assign(kind="x")
+    df.loc[7, "kind"] = None
+    df.to_csv(tmp_path / "gap.csv", index=False)
+    with pytest.raises(DataError, match="missing label at row 8"):
+        read_labelled(tmp_path / "gap.csv", "kind")
+    with pytest.raises(DataError, match="unknown target column 'nope'"):
+        read_labelled(tmp_path / "gap.csv", "nope")
+    df = frame.assign(kind="x", a=frame["a"].astype(object))
+    df.loc[3, "a"] = "oops"
+    df.to_csv(tmp_path / "text.csv", index=False)
+    with pytest.raises(DataError, match="'a'.*not numeric"):
+        read_labelled(tmp_path / "text.csv", "kind")

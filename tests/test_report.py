@@ -191,3 +191,54 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert _non_blank(shot.read_bytes(), min_colors=50)
     nonwhite = np.mean(np.any(pixels < 0.9, axis=-1))
     assert 0.02 < nonwhite < 0.9, f"{nonwhite:.1%} of the page is non-white"
+
+
+# ------------------------------------------------------- elastic net, classifiers
+def _h2(text: str) -> list[str]:
+    return re.findall(r"<h2>(.*?)</h2>", text)
+
+
+def test_enet_estimator_report_lists_exactly_the_nonzero_features(tmp_path, prostate):
+    from ridgekit.linear_model import ElasticNetCV
+
+    X, y, names = prostate.X, prostate.y, list(prostate.feature_names)
+    model = ElasticNetCV(l1_ratio=1.0, cv=5, rule="1se").fit(X, y)
+    path = write_report(tmp_path / "e.html", model, X, y, names)
+    text = path.read_text()
+    assert "Selected features" in _h2(text) and "Coefficients" not in _h2(text)
+    body = text.split("<h2>Selected features</h2>")[1].split("</table>")[0]
+    listed = re.findall(r'<td class="name">([^<]+)</td>', body)
+    assert sorted(listed) == sorted(names[j] for j in np.flatnonzero(model.coef_))
+    # the training R² in the report is the one of the model's own predictions
+    r2 = 1 - np.sum((y - model.predict(X)) ** 2) / np.sum((y - y.mean()) ** 2)
+    shown = float(re.search(r"R² \(training\)</th><td class=\"name\">([-\d.e]+)", text)[1])
+    assert shown == pytest.approx(r2, rel=1e-3)
+
+
+def test_classifier_estimator_report(tmp_path, rng):
+    from sklearn.metrics import accuracy_score
+
+    from ridgekit.linear_model import LogisticRidgeCV
+
+    X = rng.normal(size=(150, 4))
+    y = np.where(X @ [1.0, -1.0, 0.5, 0] + rng.logistic(size=150) > 0, "pos", "neg")
+    model = LogisticRidgeCV(alphas=10, cv=3).fit(X, y)
+    text = write_report(tmp_path / "c.html", model, X, y, list("abcd")).read_text()
+    for title in ("Fit", "Confusion matrix", "Coefficients", "Figures"):
+        assert title in _h2(text)
+    assert text.count("data:image/png;base64") == 4
+    acc = float(re.search(r"accuracy \(training\)</th><td class=\"name\">([\d.]+)", text)[1])
+    assert acc == pytest.approx(accuracy_score(y, model.predict(X)), abs=5e-4)
+
+
+def test_demo_report_has_the_grouping_effect(tmp_path):
+    from ridgekit.demo import grouping_design
+
+    g = grouping_design()
+    lasso = np.asarray(g.paths["lasso"].coefs)
+    enet = np.asarray(g.paths["elastic net (l1_ratio 0.5)"].coefs)
+    # along the path the lasso leaves a member of the correlated group at zero where the
+    # elastic net already holds the whole group (Zou & Hastie's grouping effect)
+    some = (lasso[:, g.group] != 0).any(axis=1)
+    assert np.any(some & (lasso[:, g.group] == 0).any(axis=1))
+    assert np.any(some & (enet[:, g.group] != 0).all(axis=1))

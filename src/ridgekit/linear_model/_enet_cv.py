@@ -46,11 +46,13 @@ from ridgekit.sparse import (
 
 __all__ = ["ElasticNetCV", "LassoCV"]
 
-#: the fold paths are solved to ``tol * FOLD_TOL_FACTOR``: near its minimum the CV curve is
-#: flat, and errors of a loosely solved path (relative size ~tol) would decide the choice.
-#: On the Gram the extra epochs cost little (a tenth of the gap is a few epochs per α);
-#: on the row designs (p > n, sparse X) they do not, and ``tol`` is used as given.
+#: on the Gram route the α values that decide the choice are solved again to
+#: ``tol * FOLD_TOL_FACTOR``: near its minimum the CV curve is flat, and errors of a loosely
+#: solved path (relative size ~tol) would decide it. The rest of each fold's path is solved
+#: to ``tol``. On the row designs (p > n, sparse X) ``tol`` is used throughout.
 FOLD_TOL_FACTOR = 0.1
+#: grid points refined on each side of a decisive index (curve minimum, 1-SE point)
+REFINE_MARGIN = 3
 
 
 class ElasticNetCV(LinearRegressorBase):
@@ -79,7 +81,8 @@ class ElasticNetCV(LinearRegressorBase):
     fit_intercept, precompute, max_iter, tol, positive, standardize, penalty_factor,
     lower_bounds, upper_bounds, screening
         As in :class:`~ridgekit.linear_model.ElasticNet`; on the Gram route the fold paths
-        are solved to ``tol / 10`` (:data:`FOLD_TOL_FACTOR`), the final fit to ``tol``.
+        are solved to ``tol`` and the α values near each curve's minimum (and 1-SE point)
+        again to ``tol / 10`` (:data:`FOLD_TOL_FACTOR`), the final fit to ``tol``.
 
     Attributes
     ----------
@@ -229,10 +232,11 @@ class ElasticNetCV(LinearRegressorBase):
         for rho in ratios:
             grid = self._grid(full, rho, t)
             grids.append(grid)
+            gram = folds.route == "gram"
             errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
-                                       self.tol * (FOLD_TOL_FACTOR if folds.route == "gram"
-                                                   else 1.0), self.max_iter,
-                                       self.screening, kind, gammas))
+                                       self.tol, self.max_iter, self.screening, kind, gammas,
+                                       self.tol * FOLD_TOL_FACTOR if gram else None,
+                                       self.rule))
         # errors[i]: (n_gamma, K, L, t)
         weights = folds.weights
         best, selections = None, []
@@ -349,9 +353,10 @@ class _FoldData:
                 self.pairs = []
                 for ids in partitions:
                     fm = FoldMoments.from_arrays(X, Y, ids, w)
-                    self.pairs += list(zip(fm.training(), fm.folds, strict=True))
+                    total = fm.total()
+                    self.pairs += list(zip(_training(fm, total), fm.folds, strict=True))
                     if self.total is None:
-                        self.total = fm.total()
+                        self.total = total
             else:
                 self.pairs = [(Moments.from_arrays(X[tr], Y[tr], None if w is None else w[tr]),
                                Moments.from_arrays(X[te], Y[te], None if w is None else w[te]))
@@ -380,33 +385,87 @@ class _FoldData:
         self.fit_intercept = fit_intercept
         self.route = "gram"
         self.total = fm.total()
-        self.pairs = list(zip(fm.training(), fm.folds, strict=True))
+        self.pairs = list(zip(_training(fm, self.total), fm.folds, strict=True))
         if not fit_intercept:
             self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
         self.weights = np.array([held.weight for _, held in self.pairs])
         self.n_targets = self.total.n_targets
         return self
 
-    def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas) -> np.ndarray:
-        """Validation MSE, shape (n_gamma, K, L, t)."""
+    def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas,
+               refine_tol=None, rule="min") -> np.ndarray:
+        """Validation MSE, shape (n_gamma, K, L, t).
+
+        Every fold's path is solved to ``tol``; with ``refine_tol`` (the Gram route) the
+        α values that decide the choice -- a margin of :data:`REFINE_MARGIN` around each
+        curve's minimum (and its 1-SE point for ``rule="1se"``) -- are solved again to
+        ``refine_tol``, warm-started, until the choice lies inside the refined stretch.
+        """
         K = len(self.weights)
         t = self.n_targets
         out = np.empty((gammas.size, K, grid.size, t))
+        kept = {}
         for f in range(K):
             for k in range(t):
                 design, scale = self._design(f, k)
                 penalty = penalty_of(scale)
-                sol = solve_path(design, penalty, grid, tol, max_iter, None, screening)
-                B = sol.coefs
-                relaxed = None
-                if kind is not None:
-                    l2 = np.stack([penalty.at(float(a))[1] for a in grid]) \
-                        if kind == "ridge" else None
-                    relaxed = relaxed_coefs(design, B, l2)
-                for gi, gamma in enumerate(gammas):
-                    Bg = B if relaxed is None else relax_mix(B, relaxed, gamma)
-                    out[gi, f, :, k] = self._mse(f, k, Bg, design)
+                B = solve_path(design, penalty, grid, tol, max_iter, None, screening).coefs
+                out[:, f, :, k] = self._errors_of(f, k, design, penalty, B, grid, kind,
+                                                  gammas)
+                if refine_tol is not None and refine_tol < tol:
+                    kept[f, k] = (design, penalty, B)
+        if kept:
+            for k in range(t):
+                self._refine(out, kept, k, grid, refine_tol, max_iter, screening, kind,
+                             gammas, rule)
         return out
+
+    def _errors_of(self, f, k, design, penalty, B, alphas, kind, gammas) -> np.ndarray:
+        """(n_gamma, rows of B) held-out MSE of the path rows ``B`` at ``alphas``."""
+        relaxed = None
+        if kind is not None:
+            l2 = np.stack([penalty.at(float(a))[1] for a in alphas]) if kind == "ridge" \
+                else None
+            relaxed = relaxed_coefs(design, B, l2)
+        return np.stack([self._mse(f, k, B if relaxed is None else
+                                   relax_mix(B, relaxed, gamma), design) for gamma in gammas])
+
+    def _refine(self, out, kept, k, grid, tol, max_iter, screening, kind, gammas, rule):
+        L = grid.size
+        lo = hi = None  # the refined stretch [lo, hi] of the grid
+        while True:
+            want = self._decisive(out[..., k], rule)
+            a = max(0, int(want.min()) - REFINE_MARGIN)
+            b = min(L - 1, int(want.max()) + REFINE_MARGIN)
+            if lo is not None and lo <= a and b <= hi:
+                return
+            # the new pieces: below lo (warm from the loose solution at their first α)
+            # and above hi (warm from the refined solution at hi)
+            pieces = [(a, b)] if lo is None else \
+                [(i, j) for i, j in ((a, lo - 1), (hi + 1, b)) if i <= j]
+            for f, kk in kept:
+                if kk != k:
+                    continue
+                design, penalty, B = kept[f, k]
+                for i, j in pieces:
+                    start = B[i] if lo is None or i < lo else B[hi]
+                    B[i:j + 1] = solve_path(design, penalty, grid[i:j + 1], tol, max_iter,
+                                            start, screening).coefs
+                    out[:, f, i:j + 1, k] = self._errors_of(
+                        f, k, design, penalty, B[i:j + 1], grid[i:j + 1], kind, gammas)
+            lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
+
+    def _decisive(self, err, rule) -> np.ndarray:
+        """Grid indices the choice depends on: each γ's minimum (and 1-SE point)."""
+        idx = []
+        for g in err:
+            mean, se = summarize_folds(g[..., None], self.weights)
+            mean, se = mean[:, 0], se[:, 0]
+            i = int(np.argmin(mean))
+            idx.append(i)
+            if rule == "1se":
+                idx.append(int(np.flatnonzero(mean <= mean[i] + se[i])[0]))
+        return np.array(idx)
 
     def _design(self, f, k):
         if self.route == "gram":
@@ -433,3 +492,34 @@ class _FoldData:
         resid = self.Y[te, k][:, None] - pred
         return (wte @ resid**2) / wte.sum()
 
+
+def _training(fm: FoldMoments, total: Moments) -> list[Moments]:
+    """Each fold's training moments: ``total`` with the fold taken out (O(K p²)) when
+    every fold holds at most half the weight, else the O(K) merges of the others."""
+    if all(f.weight <= 0.5 * total.weight for f in fm.folds):
+        return [_complement(total, f) for f in fm.folds]
+    return list(fm.training())
+
+
+def _complement(total: Moments, part: Moments) -> Moments:
+    """The inverse of :meth:`Moments.merge`: the moments of the rows of ``total`` not in
+    ``part``. With :math:`s_A = s - s_B`, :math:`\\bar z_A = (s\\bar z - s_B\\bar z_B)/s_A`,
+
+    .. math:: C_A = C - C_B - \\frac{s_As_B}{s}(\\bar z_B - \\bar z_A)(\\bar z_B - \\bar z_A)^T .
+
+    With :math:`s_B \\le s/2` the complement keeps at least half of every diagonal entry,
+    so the subtraction loses at most a few ulps (no cancellation).
+    """
+    s, sb = total.weight, part.weight
+    if sb == 0.0:
+        return Moments(total.n_samples - part.n_samples, s, total.mean_x, total.mean_y,
+                       total.cxx, total.cxy, total.cyy)
+    sa = s - sb
+    mean_x = (s * total.mean_x - sb * part.mean_x) / sa
+    mean_y = (s * total.mean_y - sb * part.mean_y) / sa
+    dx, dy = part.mean_x - mean_x, part.mean_y - mean_y
+    factor = sa * sb / s
+    return Moments(total.n_samples - part.n_samples, sa, mean_x, mean_y,
+                   total.cxx - part.cxx - np.outer(dx, dx) * factor,
+                   total.cxy - part.cxy - np.outer(dx, dy) * factor,
+                   total.cyy - part.cyy - dy * dy * factor)

@@ -17,6 +17,10 @@ from ridgekit.sparse._kernels import _JIT, _update
 
 __all__ = ["gram_path"]
 
+#: the gradient, kept current by axpy updates, is recomputed exactly every this many α
+#: (a recompute costs about one epoch; the drift in between is at rounding level)
+_REFRESH = 10
+
 
 @numba.njit(**_JIT)
 def _conj(z, l1, l2, lo, hi):
@@ -148,8 +152,8 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
         for j in range(p):
             l1[j] = alpha * rho * l1w[j]
             l2[j] = alpha * (1.0 - rho) * l2w[j]
-        if k > 0:
-            _gradient(G, c, beta, g)  # exact again: no drift from many axpy updates
+        if k > 0 and k % _REFRESH == 0:
+            _gradient(G, c, beta, g)  # exact again now and then: no drift from the axpys
         for j in range(p):
             if ever[j]:
                 inW[j] = True

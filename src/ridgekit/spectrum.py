@@ -459,7 +459,8 @@ class DualKernel:
         Yt = (Y - mean_y) * sqrt_w[:, None]
         K = None
         if X.dtype == np.float64 and (X.flags.c_contiguous or X.flags.f_contiguous):
-            K = row_gram(X)  # syrk(s)
+            with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                K = row_gram(X)  # syrk(s)
             check_finite_products(X, np.diagonal(K))  # NaN/inf in X: no pass of its own
             if fit_intercept:
                 k = (K @ w) / weight

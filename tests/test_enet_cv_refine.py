@@ -55,3 +55,17 @@ def test_refined_errors_near_the_choice_match_reference():
     # refined stretch: the solver error left by a gap <= 1e-5 ||y||^2/n
     np.testing.assert_allclose(ours.mse_path_[window], ref.mse_path_[window], rtol=1e-3)
     np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-2)  # loose: tol 1e-4
+
+
+@pytest.mark.parametrize("as_sparse", [False, True])
+def test_fold_threads_give_the_serial_result(as_sparse):
+    """The serial run is the one checked against scikit-learn elsewhere; threads over the
+    folds must reproduce it bit for bit (each fold's designs are its own)."""
+    from scipy import sparse
+
+    X, y = _design(1, n=400, p=30)
+    Xi = sparse.csr_matrix(X) if as_sparse else X
+    serial = ElasticNetCV(cv=5, alphas=30, n_jobs=1, relax=True).fit(Xi, y)
+    threads = ElasticNetCV(cv=5, alphas=30, n_jobs=3, relax=True).fit(Xi, y)
+    np.testing.assert_array_equal(threads.mse_path_, serial.mse_path_)
+    np.testing.assert_array_equal(threads.coef_, serial.coef_)

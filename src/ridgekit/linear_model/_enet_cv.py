@@ -18,6 +18,7 @@ rows' weights set to zero (no copy of the rows) and the error comes from predict
 from __future__ import annotations
 
 import numbers
+import os
 from numbers import Real
 
 import numpy as np
@@ -78,6 +79,10 @@ class ElasticNetCV(LinearRegressorBase):
         or keeping only the L2 part of the penalty ("ridge"), and use
         :math:`\\gamma\\beta + (1-\\gamma)\\beta_{relaxed}` with γ chosen by CV from ``gammas``.
     gammas : sequence of float in [0, 1], default=(0, 0.25, 0.5, 0.75, 1)
+    n_jobs : int or None, default=None
+        Threads for the fold paths (the compiled solver releases the GIL; the result does
+        not depend on it). None or -1: all cores -- unlike scikit-learn, whose None means
+        one; 1: serial.
     fit_intercept, precompute, max_iter, tol, positive, standardize, penalty_factor,
     lower_bounds, upper_bounds, screening
         As in :class:`~ridgekit.linear_model.ElasticNet`; on the Gram route the fold paths
@@ -111,6 +116,7 @@ class ElasticNetCV(LinearRegressorBase):
         "rule": [StrOptions({"min", "1se"})],
         "relax": ["boolean", StrOptions({"ls", "ridge"})],
         "gammas": ["array-like"],
+        "n_jobs": [None, numbers.Integral],
         **_COMMON_CONSTRAINTS,
     }
 
@@ -118,7 +124,7 @@ class ElasticNetCV(LinearRegressorBase):
                  relax=False, gammas=(0.0, 0.25, 0.5, 0.75, 1.0), fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, positive=False,
                  standardize=False, penalty_factor=None, lower_bounds=None,
-                 upper_bounds=None, screening=True):
+                 upper_bounds=None, screening=True, n_jobs=None):
         self.l1_ratio = l1_ratio
         self.eps = eps
         self.alphas = alphas
@@ -136,6 +142,7 @@ class ElasticNetCV(LinearRegressorBase):
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
         self.screening = screening
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ options
     def _ratios(self) -> list[float]:
@@ -236,7 +243,7 @@ class ElasticNetCV(LinearRegressorBase):
             errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
                                        self.tol, self.max_iter, self.screening, kind, gammas,
                                        self.tol * FOLD_TOL_FACTOR if gram else None,
-                                       self.rule))
+                                       self.rule, _threads(self.n_jobs)))
         # errors[i]: (n_gamma, K, L, t)
         weights = folds.weights
         best, selections = None, []
@@ -328,13 +335,14 @@ class LassoCV(ElasticNetCV):
     def __init__(self, *, eps=1e-3, alphas=100, cv=None, rule="min", relax=False,
                  gammas=(0.0, 0.25, 0.5, 0.75, 1.0), fit_intercept=True, precompute="auto",
                  max_iter=1000, tol=1e-4, positive=False, standardize=False,
-                 penalty_factor=None, lower_bounds=None, upper_bounds=None, screening=True):
+                 penalty_factor=None, lower_bounds=None, upper_bounds=None, screening=True,
+                 n_jobs=None):
         super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, cv=cv, rule=rule, relax=relax,
                          gammas=gammas, fit_intercept=fit_intercept, precompute=precompute,
                          max_iter=max_iter, tol=tol, positive=positive,
                          standardize=standardize, penalty_factor=penalty_factor,
                          lower_bounds=lower_bounds, upper_bounds=upper_bounds,
-                         screening=screening)
+                         screening=screening, n_jobs=n_jobs)
 
 
 class _FoldData:
@@ -393,31 +401,36 @@ class _FoldData:
         return self
 
     def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas,
-               refine_tol=None, rule="min") -> np.ndarray:
+               refine_tol=None, rule="min", n_jobs=1) -> np.ndarray:
         """Validation MSE, shape (n_gamma, K, L, t).
 
         Every fold's path is solved to ``tol``; with ``refine_tol`` (the Gram route) the
         α values that decide the choice -- a margin of :data:`REFINE_MARGIN` around each
         curve's minimum (and its 1-SE point for ``rule="1se"``) -- are solved again to
         ``refine_tol``, warm-started, until the choice lies inside the refined stretch.
+        The folds run on ``n_jobs`` threads (the compiled solver releases the GIL).
         """
         K = len(self.weights)
         t = self.n_targets
         out = np.empty((gammas.size, K, grid.size, t))
+        refine = refine_tol is not None and refine_tol < tol
         kept = {}
-        for f in range(K):
+
+        def fold(f):  # one task per fold: its designs are its own (threads share nothing)
             for k in range(t):
                 design, scale = self._design(f, k)
                 penalty = penalty_of(scale)
                 B = solve_path(design, penalty, grid, tol, max_iter, None, screening).coefs
                 out[:, f, :, k] = self._errors_of(f, k, design, penalty, B, grid, kind,
                                                   gammas)
-                if refine_tol is not None and refine_tol < tol:
+                if refine:
                     kept[f, k] = (design, penalty, B)
-        if kept:
+
+        _map(fold, range(K), n_jobs)
+        if refine:
             for k in range(t):
                 self._refine(out, kept, k, grid, refine_tol, max_iter, screening, kind,
-                             gammas, rule)
+                             gammas, rule, n_jobs)
         return out
 
     def _errors_of(self, f, k, design, penalty, B, alphas, kind, gammas) -> np.ndarray:
@@ -430,7 +443,8 @@ class _FoldData:
         return np.stack([self._mse(f, k, B if relaxed is None else
                                    relax_mix(B, relaxed, gamma), design) for gamma in gammas])
 
-    def _refine(self, out, kept, k, grid, tol, max_iter, screening, kind, gammas, rule):
+    def _refine(self, out, kept, k, grid, tol, max_iter, screening, kind, gammas, rule,
+                n_jobs):
         L = grid.size
         lo = hi = None  # the refined stretch [lo, hi] of the grid
         while True:
@@ -443,9 +457,8 @@ class _FoldData:
             # and above hi (warm from the refined solution at hi)
             pieces = [(a, b)] if lo is None else \
                 [(i, j) for i, j in ((a, lo - 1), (hi + 1, b)) if i <= j]
-            for f, kk in kept:
-                if kk != k:
-                    continue
+
+            def fold(f, pieces=pieces, lo=lo, hi=hi):
                 design, penalty, B = kept[f, k]
                 for i, j in pieces:
                     start = B[i] if lo is None or i < lo else B[hi]
@@ -453,6 +466,8 @@ class _FoldData:
                                             start, screening).coefs
                     out[:, f, i:j + 1, k] = self._errors_of(
                         f, k, design, penalty, B[i:j + 1], grid[i:j + 1], kind, gammas)
+
+            _map(fold, sorted(f for f, kk in kept if kk == k), n_jobs)
             lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
 
     def _decisive(self, err, rule) -> np.ndarray:
@@ -523,3 +538,25 @@ def _complement(total: Moments, part: Moments) -> Moments:
                    total.cxx - part.cxx - np.outer(dx, dx) * factor,
                    total.cxy - part.cxy - np.outer(dx, dy) * factor,
                    total.cyy - part.cyy - dy * dy * factor)
+
+
+def _map(fn, items, n_jobs: int) -> None:
+    """``fn`` on every item, on up to ``n_jobs`` threads."""
+    items = list(items)
+    if n_jobs <= 1 or len(items) <= 1:
+        for x in items:
+            fn(x)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(n_jobs, len(items))) as pool:
+        for _ in pool.map(fn, items):  # re-raises a task's exception here
+            pass
+
+
+def _threads(n_jobs) -> int:
+    """joblib's convention: None -> all cores, -1 -> all cores, -k -> all but k - 1."""
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return cores
+    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)

@@ -93,7 +93,9 @@ class Design:
     def gram_diag(self, h: np.ndarray) -> np.ndarray:
         """Diagonal of :math:`A^T\\mathrm{diag}(h)A`, shape (d,)."""
         if self.sparse:
-            sq = np.asarray(self.X.multiply(self.X).T @ h).ravel()
+            if getattr(self, "_xsq", None) is None:  # X∘X once: CG refreshes reuse it
+                self._xsq = self.X.multiply(self.X).tocsr()
+            sq = np.asarray(self._xsq.T @ h).ravel()
         else:
             sq = np.einsum("ij,ij,i->j", self.X, self.X, h)
         return np.concatenate([[h.sum()], sq]) if self.fit_intercept else sq

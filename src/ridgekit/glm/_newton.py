@@ -190,6 +190,8 @@ def _pcg(hv, b, precond, rtol, maxiter):
             break
         z = precond(r)
         rz_new = float(np.vdot(r, z))
+        if rz_new <= 0:  # the residual left the preconditioned subspace: rounding level
+            break
         p = z + (rz_new / rz) * p
         rz = rz_new
     return x, ex, it  # ex None: A x not accumulated (float32 products)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ridgekit.glm._newton import penalized_factor
-from ridgekit.glm._problem import Problem
+from ridgekit.glm._problem import EXACT_LIMIT, Problem
 
 __all__ = ["LogisticPath", "fit_path", "ConvergenceWarning"]
 
@@ -45,7 +45,8 @@ def fit_path(problem: Problem, alphas: np.ndarray, theta0: np.ndarray | None = N
     on_solution : callable(i, alpha, result, factor, hessian), optional
         Called at each solution; ``factor``/``hessian`` are None off the Cholesky route.
     stats : bool
-        Compute df (Cholesky route only; NaN otherwise).
+        Compute df (exact Hessians: on the Cholesky route, or while d·K <= 2000; NaN
+        otherwise).
 
     Returns
     -------
@@ -60,15 +61,18 @@ def fit_path(problem: Problem, alphas: np.ndarray, theta0: np.ndarray | None = N
     theta = problem.null_theta() if theta0 is None else theta0
     hess = None
     exact = problem.mode == "exact"
+    # df needs the exact Hessian at each solution; off the Cholesky route (the
+    # multinomial's default) it is formed for that alone while d·K <= EXACT_LIMIT
+    full = (exact or (stats and d * K <= EXACT_LIMIT)) and (stats or on_solution is not None)
     for i in np.argsort(-alphas, kind="stable"):
         res = problem.solve(alphas[i], theta, hess)
         theta = res.theta
         fac = None
-        if exact and (stats or on_solution is not None):  # for df and ALO (and next λ)
+        if full:  # for df and ALO (and the next λ's first step)
             hess = problem.hessian(res)
         elif exact:  # the last (lazy) Hessian starts the next λ
             hess = res.hessian
-        if exact and (stats or on_solution is not None):
+        if full:
             fac = penalized_factor(hess, float(alphas[i]), problem.pen, K)
             if stats:
                 out["df"][i] = float(np.trace(fac.solve(hess)))
@@ -78,7 +82,8 @@ def fit_path(problem: Problem, alphas: np.ndarray, theta0: np.ndarray | None = N
         out["converged"][i] = res.converged
         out["loss"][i] = res.loss
         if on_solution is not None:
-            on_solution(i, float(alphas[i]), res, fac, hess if exact else None)
+            on_solution(i, float(alphas[i]), res, fac if exact else None,
+                        hess if exact else None)
     return out
 
 
@@ -93,7 +98,7 @@ class LogisticPath:
     coefs : ndarray (L, p) binary or (L, K, p) multinomial
     intercepts : ndarray (L,) or (L, K)
     df : ndarray (L,)
-        :math:`\\mathrm{tr}[(H+\\lambda C)^{-1}H]` (NaN off the Cholesky route).
+        :math:`\\mathrm{tr}[(H+\\lambda C)^{-1}H]` (NaN off the Cholesky route when d·K > 2000).
     deviance : ndarray (L,)
         Training deviance :math:`2\\sum_i w_i\\ell_i`.
     null_deviance : float

@@ -226,9 +226,10 @@ class LogisticRidge(LogisticClassifierBase):
     solver : {"auto", "newton-cholesky", "newton-cg", "newton-block"}, default="auto"
         ``newton-cholesky``: Newton/IRLS with a Cholesky factor of the penalized Hessian.
         ``newton-cg``: truncated Newton (CG with Hessian-vector products), for large p,
-        sparse X and the multinomial with many parameters. ``newton-block``: CG
-        preconditioned by the per-class diagonal Hessian blocks (Cholesky). ``auto``
-        picks Cholesky up to 2000 parameters (600 for the multinomial), else newton-cg.
+        sparse X and the multinomial. ``newton-block``: CG preconditioned by the
+        per-class diagonal Hessian blocks (Cholesky). ``auto`` picks Cholesky for two
+        classes up to 2000 parameters, else newton-cg (always for the multinomial:
+        faster than its K(K+1)/2-block Hessian, see :func:`ridgekit.glm.choose_mode`).
     tol : float, default=1e-8
         Stop when :math:`\\lVert\\nabla F\\rVert_2 \\le` tol (the objective above, not
         divided by n), or when the Newton decrement reaches rounding level.

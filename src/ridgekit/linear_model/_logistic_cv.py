@@ -22,6 +22,7 @@ from ridgekit.glm import (
     pointwise_error,
     set_error,
 )
+from ridgekit.glm._problem import EXACT_LIMIT
 from ridgekit.glm.anchor import anchored_path
 from ridgekit.glm.folds import fold_paths
 from ridgekit.linear_model._logistic import (
@@ -176,6 +177,8 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         name = "deviance" if self.scoring is None else self.scoring
         on_solution, collect, path = None, None, None
         if isinstance(self.cv, str) and self.cv == "alo":
+            if self.solver == "auto" and problem.design.d * problem.K <= EXACT_LIMIT:
+                problem = replace(problem, mode="exact")  # ALO needs the factor
             if problem.mode != "exact":
                 raise ValueError("cv='alo' needs the Cholesky route (solver='newton-"
                                  "cholesky'; at most 2000 parameters); use k-fold")

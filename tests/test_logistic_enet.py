@@ -98,3 +98,21 @@ def test_elastic_net_zero_solution_and_errors(rng):
         LogisticRidge(l1_ratio=0.5).fit(X, np.arange(100) % 3)
     with pytest.raises(ValueError, match="LogisticRidgeCV supports only l1_ratio=0"):
         LogisticRidgeCV(l1_ratio=0.5).fit(X, y)
+
+
+def test_glmnet_elastic_net_convention(rng):
+    from ridgekit.conventions import glmnet_lambda_to_enet_alpha
+
+    X, y = _data(rng, n=120, p=6)
+    w = rng.uniform(0.5, 1.5, size=y.size)
+    lam, a = 0.02, 0.7
+    m = LogisticRidge(alpha=glmnet_lambda_to_enet_alpha(lam, w.sum()), l1_ratio=a)
+    m.fit(X, y, sample_weight=w)
+    # glmnet's subgradient conditions, in its 1/W scaling
+    b = m.coef_[0]
+    r = w * (expit(X @ b + m.intercept_[0]) - y) / w.sum()
+    q = X.T @ r + lam * (1 - a) * b
+    act = b != 0
+    assert 0 < act.sum() < b.size
+    np.testing.assert_allclose(q[act], -lam * a * np.sign(b[act]), atol=1e-9)
+    assert np.all(np.abs(q[~act]) <= lam * a + 1e-9)

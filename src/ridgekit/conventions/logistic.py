@@ -38,8 +38,15 @@ n`). Multiplying by :math:`W` gives ridgekit's objective for :math:`a = 0` with
 
 .. math:: \alpha = W\,\lambda\,(1 - a), \qquad \lambda = \frac{\alpha}{W\,(1-a)} ,
 
-where ``l1_ratio`` :math:`= a` is glmnet's mixing ``alpha`` (only its L2 part converts;
-ridgekit's logistic estimators accept ``l1_ratio = 0`` for now). Two glmnet defaults
+where ``l1_ratio`` :math:`= a` is glmnet's mixing ``alpha``: this is the pure-L2 α that
+carries glmnet's ridge part alone. With an elastic net (``LogisticRidge(l1_ratio=ρ)``,
+two classes) ridgekit minimizes :math:`\sum_iw_i\ell_i + \alpha[\rho\lVert\beta
+\rVert_1 + \frac{1-\rho}{2}\lVert\beta\rVert_2^2]` -- scikit-learn's
+``penalty="elasticnet"`` divided by C -- and glmnet's objective times W is that with
+
+.. math:: \alpha = W\lambda, \qquad \rho = a
+
+(:func:`glmnet_lambda_to_enet_alpha`). Two glmnet defaults
 change the problem, not the scale: ``standardize=TRUE`` penalizes
 :math:`\beta_j s_j` (ridgekit's ``standardize=True``, :math:`s_j` the weighted population
 standard deviation of column :math:`j`), and ``penalty.factor`` is rescaled internally to
@@ -56,6 +63,7 @@ __all__ = [
     "alpha_to_glmnet_lambda",
     "alpha_to_sklearn_C",
     "glmnet_lambda_to_alpha",
+    "glmnet_lambda_to_enet_alpha",
     "sklearn_C_to_alpha",
 ]
 
@@ -123,3 +131,10 @@ def alpha_to_glmnet_lambda(alpha: float, weight_sum: float, l1_ratio: float = 0.
     """
     return _real(alpha, "alpha") / (_real(weight_sum, "weight_sum", positive=True)
                                     * (1.0 - _mixing(l1_ratio)))
+
+
+def glmnet_lambda_to_enet_alpha(lam: float, weight_sum: float) -> float:
+    r"""ridgekit's elastic-net :math:`lpha` (``LogisticRidge(l1_ratio=a)``) from glmnet's
+    binomial ``lambda`` with mixing ``alpha = a``: :math:`lpha = W\lambda`, the same
+    ``l1_ratio``; the inverse is :math:`\lambda = lpha/W`."""
+    return _real(weight_sum, "weight_sum", positive=True) * _real(lam, "lambda")

@@ -344,6 +344,34 @@ def test_bad_input_is_one_line_exit_2(files, tmp_path):
                     "missing label", "row 4")
 
 
+def test_weighted_enet_and_enet_on_dask(files, parquet_parts, tmp_path):
+    folder, X, y, *_ = files
+    w = np.random.default_rng(4).uniform(0.2, 3.0, size=y.size)
+    frame = pd.read_csv(folder / "reg.csv").assign(w=w)
+    frame.to_csv(tmp_path / "w.csv", index=False)
+    model = tmp_path / "w.npz"
+    res = run("fit", tmp_path / "w.csv", "-t", "y", "--sample-weight", "w", "--l1-ratio",
+              "0.7", "--cv", "4", "--n-alphas", "25", "-o", model)
+    assert res.returncode == 0, res.stderr
+    ref = ElasticNetCV(l1_ratio=0.7, alphas=25, cv=KFold(4, shuffle=True, random_state=0)
+                       ).fit(X, y, sample_weight=w)
+    loaded = load(model)
+    assert loaded.alpha_ == pytest.approx(ref.alpha_, rel=1e-9)
+    np.testing.assert_allclose(loaded.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+    pytest.importorskip("distributed", reason="--dask needs distributed")
+    from ridgekit.scale import HashFolds
+
+    parts, Xp, yp = parquet_parts
+    on_dask = tmp_path / "d.npz"
+    res = run("fit", f"{parts}/*.parquet", "-t", "y", "--l1-ratio", "0.5", "--cv", "5",
+              "--n-alphas", "20", "--dask", "--workers", "1", "-o", on_dask)
+    assert res.returncode == 0, res.stderr
+    ref = ElasticNetCV(l1_ratio=0.5, alphas=20, cv=HashFolds(5, 0)).fit(Xp, yp)
+    loaded = load(on_dask)
+    assert loaded.alpha_ == pytest.approx(ref.alpha_, rel=1e-9)
+    np.testing.assert_allclose(loaded.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+
+
 # ------------------------------------------------------------------------ Ctrl-C
 @pytest.fixture(scope="module")
 def big_files(tmp_path_factory):

@@ -105,7 +105,7 @@ def test_glmnet_elastic_net_convention(rng):
 
     X, y = _data(rng, n=120, p=6)
     w = rng.uniform(0.5, 1.5, size=y.size)
-    lam, a = 0.02, 0.7
+    lam, a = 0.08, 0.7
     m = LogisticRidge(alpha=glmnet_lambda_to_enet_alpha(lam, w.sum()), l1_ratio=a)
     m.fit(X, y, sample_weight=w)
     # glmnet's subgradient conditions, in its 1/W scaling

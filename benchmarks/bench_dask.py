@@ -83,7 +83,10 @@ def counted(client, n_chunks, fn):
     t0 = time.perf_counter()
     out = fn()
     dt = time.perf_counter() - t0
-    return out, dt, (made(client) - before) / n_chunks
+    passes = (made(client) - before) / n_chunks
+    print(f"  {type(out).__module__.split('.')[0]} {type(out).__name__}: {dt:.1f} s, "
+          f"{passes:g} passes", flush=True)
+    return out, dt, passes
 
 
 # --------------------------------------------------------- exact references

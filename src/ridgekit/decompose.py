@@ -18,12 +18,11 @@ from collections.abc import Callable
 import numpy as np
 
 from ridgekit._validation import check_finite_products
+from ridgekit.dual import DualKernel, from_dual
 from ridgekit.moments import Moments
 from ridgekit.spectrum import (
     GRAM_CONDITION_LIMIT,
-    DualKernel,
     Spectrum,
-    from_dual,
     from_moments,
     from_precise,
     from_svd,
@@ -118,8 +117,8 @@ def solve_ridge(
     wide = representation == "auto" and choose_representation(*X.shape) == "dual"
     if wide and alpha.min() > 0 and np.unique(alpha).size <= DUAL_CHOLESKY_MAX_ALPHAS:
         kern = DualKernel.from_arrays(X, Y, sample_weight, fit_intercept)
-        coef = kern.solve(alpha)
-        return coef, kern.mean_y - coef @ kern.mean_x, "dual"
+        coef, intercept = kern.solve(alpha)
+        return coef, intercept, "dual"
     spec = build_spectrum(X, Y, sample_weight, fit_intercept, representation,
                           alpha_min=float(alpha.min()))
     coef = spec.coef(alpha)

@@ -34,8 +34,8 @@ Representations of the same object (built by name in :mod:`ridgekit.decompose`):
     (never the Gram, which squares the condition number); the unscaled SVD for λ > 0
     is derived from it exactly.
 
-This module imports nothing else of ridgekit but two leaf helpers (numpy only),
-:mod:`ridgekit._blas_split` and :mod:`ridgekit._validation`. Its dense linear algebra goes through
+The ``dual`` builder and its kernel live in :mod:`ridgekit.dual` (re-exported here);
+this module imports nothing else of ridgekit. Its dense linear algebra goes through
 ``numpy.linalg``, the same OpenBLAS as numpy's matrix products: alternating between
 numpy's and scipy's separate BLAS thread pools costs 2-3x on small machines.
 """
@@ -44,19 +44,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ridgekit._blas_split import row_gram
-from ridgekit._validation import check_finite_products
+if TYPE_CHECKING:
+    from ridgekit.dual import _DualBasis
 
 __all__ = [
     "Spectrum",
     "from_moments",
     "from_svd",
-    "from_dual",
     "from_precise",
-    "DualKernel",
     "centered_design",
     "apply_to_stack",
     "as_grid",
@@ -69,9 +68,6 @@ _EPS = np.finfo(np.float64).eps
 #: (its relative error is about cond * eps, so ~1e-9 at this bound).
 GRAM_CONDITION_LIMIT = 1e7
 _COLUMN_BLOCK = 2048
-#: largest squared row offset / centered squared row norm for which the dual kernel is
-#: centered algebraically after one syrk of X (the rule of ``moments.OFFSET_RATIO_LIMIT``)
-KERNEL_OFFSET_RATIO_LIMIT = 10.0
 
 
 def apply_to_stack(apply, coords: np.ndarray) -> np.ndarray:
@@ -93,24 +89,6 @@ class MatrixBasis:
 
     def to_coef(self, coords: np.ndarray) -> np.ndarray:
         return np.einsum("pr,...rt->...pt", self.V, coords, optimize=True)
-
-
-@dataclass
-class _DualBasis:
-    """Coefficients ``beta = Xt^T U (coords / d)`` with ``Xt`` the weighted centered X."""
-
-    kernel: DualKernel
-    U: np.ndarray
-    d: np.ndarray
-
-    def to_coef(self, coords: np.ndarray) -> np.ndarray:
-        a = np.einsum("nr,...rt->...nt", self.U, coords / self.d[:, None], optimize=True)
-        return apply_to_stack(self.kernel.to_coef, a)
-
-    @property
-    def V(self) -> np.ndarray:
-        """Right singular vectors :math:`V = \\tilde X^T U D^{-1}` (p, r)."""
-        return self.to_coef(np.eye(self.d.size))
 
 
 @dataclass
@@ -146,7 +124,7 @@ class Spectrum:
     d: np.ndarray
     uty: np.ndarray
     rss0: np.ndarray
-    basis: MatrixBasis | _DualBasis
+    basis: MatrixBasis | _DualBasis  # the latter from ridgekit.dual
     n_samples: int
     weight: float
     n_features: int
@@ -410,130 +388,6 @@ def from_svd(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
     )
 
 
-@dataclass
-class DualKernel:
-    """The weighted, centered n x n kernel :math:`K = \\tilde X\\tilde X^T` and what maps
-    a dual solution back to coefficients (X is held by reference).
-
-    The means of X are computed on first use (:attr:`mean_x`), or on the way by the
-    first :meth:`to_coef`, in the same pass as :math:`X^T a`.
-    """
-
-    K: np.ndarray
-    Yt: np.ndarray
-    X: np.ndarray
-    mean_y: np.ndarray
-    sqrt_w: np.ndarray
-    weight: float
-    fit_intercept: bool
-    _mean_x: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def mean_x(self) -> np.ndarray:
-        """Weighted column means of X (zeros without an intercept)."""
-        if self._mean_x is None:
-            if self.fit_intercept:
-                self._mean_x = np.asarray((self.sqrt_w**2) @ self.X, dtype=float) / self.weight
-            else:
-                self._mean_x = np.zeros(self.X.shape[1])
-        return self._mean_x
-
-    @classmethod
-    def from_arrays(cls, X, Y, sample_weight=None, fit_intercept: bool = True) -> DualKernel:
-        """The kernel from one syrk of X, centered algebraically, never copying X.
-
-        With :math:`K_0 = XX^T`, :math:`k = K_0 w / s` (= X x̄, so no pass for the
-        means) and :math:`c = w^T k / s`, the centered kernel is
-        :math:`K_0 - k1^T - 1k^T + c\\,11^T`, then scaled by :math:`W^{1/2}` on both
-        sides. Its rounding is about eps times :math:`\\max_i (K_0)_{ii}/(K_c)_{ii}`;
-        where that ratio exceeds ``1 +`` :data:`KERNEL_OFFSET_RATIO_LIMIT` (rows far from
-        the mean) the kernel is accumulated instead from column blocks centered into one
-        reused buffer. X in float32 goes through float64 column blocks.
-        """
-        n, p = X.shape
-        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        weight = float(w.sum())
-        sqrt_w = np.sqrt(w)
-        weighted = not np.all(w == 1.0)
-        mean_y = (w @ Y) / weight if fit_intercept else np.zeros(Y.shape[1])
-        Yt = (Y - mean_y) * sqrt_w[:, None]
-        K = None
-        if X.dtype == np.float64 and (X.flags.c_contiguous or X.flags.f_contiguous):
-            with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                K = row_gram(X)  # syrk(s)
-            check_finite_products(X, np.diagonal(K))  # NaN/inf in X: no pass of its own
-            if fit_intercept:
-                k = (K @ w) / weight
-                c = float(w @ k) / weight
-                raw_diag = np.diag(K).copy()
-                K -= k[:, None]
-                K -= k[None, :]
-                K += c
-                centered_diag = np.diag(K)
-                if not np.all(raw_diag <= (1.0 + KERNEL_OFFSET_RATIO_LIMIT) * centered_diag):
-                    K = None  # large offsets: center before multiplying
-            if K is not None and weighted:
-                K *= sqrt_w[:, None]
-                K *= sqrt_w[None, :]
-        kern = cls(K, Yt, X, mean_y, sqrt_w, weight, fit_intercept)
-        if K is None:
-            with np.errstate(invalid="ignore", over="ignore"):
-                kern.K = kern._centered_blocks()
-            check_finite_products(X, np.diagonal(kern.K))
-        return kern
-
-    def _centered_blocks(self) -> np.ndarray:
-        """The kernel over blocks of columns, each centered and weighted into one reused
-        float64 buffer."""
-        X, mean_x, sqrt_w = self.X, self.mean_x, self.sqrt_w
-        n, p = X.shape
-        K = np.zeros((n, n))
-        buffer = np.empty((n, min(p, _COLUMN_BLOCK)))
-        for start in range(0, p, _COLUMN_BLOCK):
-            cols = slice(start, start + _COLUMN_BLOCK)
-            block = np.subtract(X[:, cols], mean_x[cols], out=buffer[:, : mean_x[cols].size])
-            block *= sqrt_w[:, None]
-            K += block @ block.T
-        return K
-
-    def to_coef(self, dual: np.ndarray) -> np.ndarray:
-        """:math:`\\beta = \\tilde X^T a` for dual vectors ``a`` (n, k) -> (p, k), with
-        algebraic centering :math:`X^T(\\sqrt w a) - \\bar x (\\sqrt w^T a)`; the first call
-        also yields the means, :math:`X^T w / s`, from the same product."""
-        a = dual * self.sqrt_w[:, None]
-        if self._mean_x is None and self.fit_intercept:
-            both = self.X.T @ np.c_[a, self.sqrt_w**2]
-            self._mean_x = both[:, -1] / self.weight
-            return both[:, :-1] - np.outer(self._mean_x, a.sum(axis=0))
-        return self.X.T @ a - np.outer(self.mean_x, a.sum(axis=0))
-
-    def solve(self, alpha: np.ndarray) -> np.ndarray:
-        """Coefficients (t, p) for one λ > 0 per target by a direct solve with
-        :math:`K + \\lambda I`, one factorization per distinct λ — cheaper than the
-        eigen-decomposition when only a few λ are wanted."""
-        dual = np.empty_like(self.Yt)
-        for a in np.unique(alpha):
-            cols = alpha == a
-            shifted = self.K + a * np.eye(self.K.shape[0])
-            dual[:, cols] = np.linalg.solve(shifted, self.Yt[:, cols])
-        return self.to_coef(dual).T
-
-
-def from_dual(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectrum:
-    """``dual`` representation (p > n): eigen of the n x n kernel, X held by reference."""
-    kern = DualKernel.from_arrays(X, Y, sample_weight, fit_intercept)
-    n, p = X.shape
-    mu, U = np.linalg.eigh(kern.K)
-    mu, U = mu[::-1], U[:, ::-1]
-    keep = _rank_cut(mu, n)
-    U, d = U[:, keep], np.sqrt(mu[keep])
-    return _from_left(
-        U, d, _DualBasis(kern, U, d), kern.Yt, n_samples=n, weight=kern.weight,
-        n_features=p, mean_x=kern.mean_x, mean_y=kern.mean_y, fit_intercept=fit_intercept,
-        representation="dual", sqrt_w=kern.sqrt_w,
-    )
-
-
 def _pow2_scale(norms: np.ndarray) -> np.ndarray:
     """Powers of two near the column norms: dividing by them is exact (no rounding)."""
     out = np.ldexp(1.0, np.frexp(norms)[1])
@@ -604,3 +458,13 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
         n_features=X.shape[1], mean_x=mean_x, mean_y=mean_y, fit_intercept=fit_intercept,
         representation="precise", sqrt_w=sqrt_w, ols_coef=ols.T,
     )
+
+
+def __getattr__(name: str):
+    """``DualKernel``, ``from_dual`` and ``KERNEL_OFFSET_RATIO_LIMIT`` live in
+    :mod:`ridgekit.dual`, which builds on this module."""
+    if name in ("DualKernel", "from_dual", "KERNEL_OFFSET_RATIO_LIMIT"):
+        from ridgekit import dual
+
+        return getattr(dual, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

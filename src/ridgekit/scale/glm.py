@@ -18,7 +18,9 @@ already has :math:`A\Theta` and :math:`A\delta`) and the gradient and Hessian at
 :math:`t = 1`. A full step (the rule near the optimum) thus costs one pass; a damped one
 two. The stopping rules are ``glm._newton.newton``'s: :math:`\lVert\nabla F\rVert_2 \le`
 ``tol``, or a Newton decrement at rounding level. Passes before convergence: one for
-the class labels, one at the null model, one per Newton step -- a handful.
+the class labels (which also gathers each class's weighted sums and Gram of
+:math:`[1 \mid X]`, all the null model's Newton data need: :func:`null_part`), then one
+per Newton step -- a handful.
 
 Each pass sends every block the parameters (d·K numbers per model) and brings back
 :math:`(dK)^2 + dK + 8` numbers per model per block, whatever the block's rows. The class
@@ -66,9 +68,10 @@ def _labels(y, start: int, where: str) -> np.ndarray:
     return v
 
 
-def _label_task(x, y, w, start, rows, index, folds, want_x):
+def _label_task(x, y, w, start, rows, index, folds, want_x, null):
     """Per class label: [count, weight, weight per fold (F), count per fold (F),
-    (Σ w x, Σ w x² when ``want_x``)]."""
+    (Σ w x, Σ w x² when ``want_x``), (Σ w a and Σ w a aᵀ, a = [1 | x] when ``null`` is
+    fit_intercept, not None: the null model's gradient and Hessian follow from them)]."""
     where = f"block {index}, rows {start}..{start + rows - 1}"
     v = _labels(y, start, where)
     wb = np.ones(v.size) if w is None else as_float_block(w, "sample_weight").ravel()
@@ -85,14 +88,30 @@ def _label_task(x, y, w, start, rows, index, folds, want_x):
         flat = codes * k + ids
         cols.append(np.bincount(flat, weights=wb, minlength=labels.size * k).reshape(-1, k))
         cols.append(np.bincount(flat, minlength=labels.size * k).reshape(-1, k).astype(float))
-    if want_x:
-        X = as_float_block(x, "X")
-        onehot = np.zeros((v.size, labels.size))
-        onehot[np.arange(v.size), codes] = wb
-        with np.errstate(invalid="ignore", over="ignore"):
+    X = as_float_block(x, "X") if want_x or null is not None else None
+    with np.errstate(invalid="ignore", over="ignore"):
+        if want_x:
+            onehot = np.zeros((v.size, labels.size))
+            onehot[np.arange(v.size), codes] = wb
             cols += [onehot.T @ X, onehot.T @ (X * X)]
+        if null is not None:
+            cols.append(_class_grams(X, wb, codes, labels.size, null))
     table = np.column_stack([c if c.ndim == 2 else c[:, None] for c in cols])
+    if X is not None and not np.isfinite(table).all():
+        _check_block(X, np.zeros((v.size, 1)), wb, start, BlockSpec(), where)
     return {lab: table[i] for i, lab in enumerate(labels.tolist())}
+
+
+def _class_grams(X, w, codes, n_labels, fit_intercept):
+    """Per label: Σ w a (d) and Σ w a aᵀ (d²) over its rows, by glm's ``Design``."""
+    from ridgekit.glm._design import Design
+
+    out = []
+    for c in range(n_labels):
+        rows = codes == c
+        design = Design(X[rows], fit_intercept)
+        out.append(np.r_[design.rmatvec(w[rows][:, None])[:, 0], design.gram(w[rows]).ravel()])
+    return np.array(out)
 
 
 def _merge_labels(*parts):
@@ -208,6 +227,7 @@ class LogisticData:
     fold_counts: np.ndarray | None  # (F, C) rows per fold and class
     eval_total: float  # sum of the sample weights
     options: dict = field(default_factory=dict)
+    class_grams: tuple | None = None  # per class Σ w a (C, d), Σ w a aᵀ (C, d, d)
     passes: int = 1  # the label pass
 
     @property
@@ -245,8 +265,12 @@ def _check_solver(est) -> None:
 
 
 def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
-            options=None) -> LogisticData:
+            options=None, null_stats: bool = False) -> LogisticData:
     """Validate, run the label pass, and build the penalty and the pass settings.
+
+    ``null_stats``: the label pass reads X too and gathers each class's weighted sums
+    and Gram of ``[1 | X]``, from which the null model's Newton data follow without a
+    pass of their own (:func:`null_part`).
 
     Raises
     ------
@@ -264,7 +288,12 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
     pen = _penalty_factor(SimpleNamespace(penalty_factor=getattr(est, "penalty_factor", None),
                                           standardize=False), None, None, p)
     standardize = bool(getattr(est, "standardize", False))
-    stats = run_tree(blocks, _label_task, (folds, standardize), _merge_labels, **options)
+    fit_intercept = bool(getattr(est, "fit_intercept", True))
+    d = p + fit_intercept
+    _check_hessian_size(d, 1, 1 if folds is None else folds.n_splits + 1, max_bytes)
+    stats = run_tree(blocks, _label_task, (folds, standardize,
+                                           fit_intercept if null_stats else None),
+                     _merge_labels, **options)
     try:
         classes = np.unique(np.array(list(stats)))
     except TypeError:
@@ -287,6 +316,11 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
     if k:
         fold_totals = (table[:, 2:2 + k] * mult[:, None]).T
         fold_counts = table[:, 2 + k:2 + 2 * k].T
+    grams = None
+    if null_stats:
+        tail = table[:, table.shape[1] - d - d * d:]
+        table = table[:, :table.shape[1] - d - d * d]
+        grams = (tail[:, :d], tail[:, d:].reshape(-1, d, d))
     if standardize:
         sx, sxx = table[:, 2 + 2 * k:2 + 2 * k + p], table[:, 2 + 2 * k + p:]
         W = float(totals.sum())
@@ -294,7 +328,6 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
         var = np.clip(m2 - m**2, 0.0, None)
         var[var <= 1e-14 * np.maximum(m2, 1e-300)] = 1.0  # constant columns: left as is
         pen = pen * var
-    fit_intercept = bool(getattr(est, "fit_intercept", True))
     if fit_intercept:
         pen = np.concatenate([[0.0], pen])
     family = family_for(classes.size)
@@ -302,7 +335,7 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
     names = None if blocks.feature_names is None else tuple(blocks.feature_names)
     spec = PassSpec(classes, mult, fit_intercept, folds, score, names)
     return LogisticData(blocks, spec, classes, family, pen, totals, fold_totals, fold_counts,
-                        float(wsum.sum()), options)
+                        float(wsum.sum()), options, class_grams=grams)
 
 
 def _check_hessian_size(d: int, K: int, models: int, max_bytes: int | None) -> None:
@@ -444,6 +477,24 @@ def start_models(data: LogisticData, thetas: list, folds: list[int], tols: list[
     return models, gram
 
 
+def null_part(data: LogisticData, theta0: np.ndarray) -> list:
+    """The Newton data (loss, gradient, Hessian) at the null model from the class sums of
+    the label pass: every row of class c has the same linear predictor there, so the
+    family's own state and ``full_hessian`` run on C "rows", one per class, whose Gram
+    is the class's weighted Gram."""
+    from ridgekit.glm._newton import full_hessian
+
+    S, G = data.class_grams
+    fam, C, K = data.family, data.classes.size, data.K
+    eta = np.tile(theta0[0] if data.spec.fit_intercept else np.zeros(K), (C, 1))
+    Y = fam.encode(np.arange(C), C)
+    R, state = fam.state(eta, Y, data.spec.class_mult)
+    design = SimpleNamespace(d=data.d, gram=lambda h: np.einsum("c,cij->ij", h, G))
+    return [np.array([fam.loss(eta, Y, data.totals)]), S.T @ R,
+            full_hessian(design, fam, state, K), np.zeros(2),
+            np.array([np.abs(eta).max()])]
+
+
 class DaskProblem:
     """Stands in for :class:`ridgekit.glm.Problem` in a :class:`~ridgekit.glm.LogisticPath`
     fitted on Dask: off-grid refits are Newton passes over the same collections."""
@@ -480,14 +531,18 @@ def fit_logistic(est, X, y, sample_weight=None, options=None):
     _check_l1_ratio(est.l1_ratio)
     _check_solver(est)
     alpha = float(check_alpha(est.alpha, 1)[0])
-    data = prepare(est, X, y, sample_weight, options=options)
+    warm = est.warm_start and hasattr(est, "coef_")
+    data = prepare(est, X, y, sample_weight, options=options, null_stats=not warm)
     theta0 = data.summary(data.totals).null_theta()
     fi = data.spec.fit_intercept
-    if est.warm_start and hasattr(est, "coef_") and \
-            est.coef_.shape == (data.K, data.blocks.n_features) and \
+    if warm and est.coef_.shape == (data.K, data.blocks.n_features) and \
             np.array_equal(getattr(est, "classes_", None), data.classes):
         theta0 = np.vstack([est.intercept_[None, :], est.coef_.T]) if fi else est.coef_.T.copy()
-    (m,), _ = start_models(data, [theta0], [-1], [est.tol])
+    if data.class_grams is None:
+        (m,), _ = start_models(data, [theta0], [-1], [est.tol])
+    else:  # the label pass has served the null model
+        m = _Model(theta0, -1, est.tol)
+        m.store(null_part(data, theta0))
     try:
         newton_lockstep(data, [m], alpha, int(est.max_iter))
     except np.linalg.LinAlgError as exc:

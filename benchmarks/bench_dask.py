@@ -77,6 +77,13 @@ def made(client) -> int:
     return sum(client.run(lambda: getattr(sys, "ridgekit_bench_chunks", 0)).values())
 
 
+def worker_gib(client) -> float:
+    """Resident memory of the largest worker process."""
+    import psutil
+
+    return max(client.run(lambda: psutil.Process().memory_info().rss).values()) / 2**30
+
+
 def counted(client, n_chunks, fn):
     """(result, seconds, passes) of ``fn()``."""
     before = made(client)
@@ -85,7 +92,7 @@ def counted(client, n_chunks, fn):
     dt = time.perf_counter() - t0
     passes = (made(client) - before) / n_chunks
     print(f"  {type(out).__module__.split('.')[0]} {type(out).__name__}: {dt:.1f} s, "
-          f"{passes:g} passes", flush=True)
+          f"{passes:g} passes, worker memory now {worker_gib(client):.1f} GiB", flush=True)
     return out, dt, passes
 
 
@@ -269,6 +276,10 @@ def main(argv=None):
     ap.add_argument("--logistic-n", type=int, default=None)
     ap.add_argument("--alpha", type=float, default=10.0, help="logistic penalty")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory-limit", default="auto",
+                    help="per worker (e.g. 4GiB): dask-ml holds every chunk of a pass at "
+                         "once (about 13 GiB of 16 at n = 2e7 before it was stopped); a "
+                         "limit makes it spill instead of taking a shared machine's memory")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", nargs="*", default=(), choices=("ridge", "logistic", "throughput"))
     args = ap.parse_args(argv)
@@ -279,7 +290,8 @@ def main(argv=None):
 
     threads = max(1, (os.cpu_count() or 2) // args.workers)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=threads,
-                           processes=True, dashboard_address=":0")
+                           processes=True, dashboard_address=":0",
+                           memory_limit=args.memory_limit)
     client = Client(cluster)
     print(f"Machine: {machine()}; LocalCluster {args.workers} workers x {threads} threads; "
           f"load average {os.getloadavg()[0]:.1f}\n")

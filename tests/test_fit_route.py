@@ -70,8 +70,12 @@ def test_blas_pass_single_threads_numpy_blas_and_restores(monkeypatch):
         seen.append(numpy_blas_threads())
         # a second pass while this one runs (another thread) takes one worker, no limit
         other = []
-        t = threading.Thread(target=lambda: other.append(
-            bs.blas_pass(bs.MIN_SPLIT_BYTES).__enter__()))
+
+        def in_thread():
+            with bs.blas_pass(bs.MIN_SPLIT_BYTES) as w:
+                other.append(w)
+
+        t = threading.Thread(target=in_thread)
         t.start()
         t.join()
         assert other == [1]
@@ -247,3 +251,26 @@ def test_solvers_without_deferral_still_check_upfront(rng):
             Ridge(solver=solver).fit(X, rng.normal(size=TALL[0]))
     with pytest.raises(ValueError, match="NaN"):
         Ridge(positive=True).fit(X, rng.normal(size=TALL[0]))
+
+
+def test_first_pass_in_a_worker_thread_leaves_the_main_thread_in_control():
+    """threadpoolctl lets one Python thread set OpenBLAS's count; a pass run first in
+    another thread must hand that back, so the main thread's limits still work after."""
+    if bs.blas_workers() < 2:
+        pytest.skip("numpy's BLAS runs one thread here (or is not a pthreads OpenBLAS)")
+    before = numpy_blas_threads()
+    got = []
+
+    def in_thread():
+        with bs.blas_pass(bs.MIN_SPLIT_BYTES) as w:
+            got.append((w, numpy_blas_threads()))
+
+    t = threading.Thread(target=in_thread)
+    t.start()
+    t.join()
+    assert got == [(bs.blas_workers(), [1] * len(before))]
+    with bs.blas_pass(bs.MIN_SPLIT_BYTES) as workers:
+        assert workers >= 2 and numpy_blas_threads() == [1] * len(before)
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert numpy_blas_threads() == [1] * len(before)
+    assert numpy_blas_threads() == before

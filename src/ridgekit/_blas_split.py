@@ -93,21 +93,11 @@ def blas_pass(nbytes: int) -> Iterator[int]:
         yield 1
         return
     try:
+        # the context form also hands back threadpoolctl's 'controlling thread' on exit
         ctl = _numpy_blas_controller()
-        limiter = ctl.limit(limits=1)
-        try:
+        with ctl.limit(limits=1):
             effective = all(c.num_threads == 1 for c in ctl.lib_controllers)
-        except BaseException:
-            limiter.restore_original_limits()
-            raise
-        if not effective:
-            limiter.restore_original_limits()
-            yield 1
-            return
-        try:
-            yield workers
-        finally:
-            limiter.restore_original_limits()
+            yield workers if effective else 1  # not effective: the count is unchanged
     finally:
         _PASS_LOCK.release()
 

@@ -154,7 +154,6 @@ def test_multi_target_alpha_per_target(data, rng):
     ({"l1_ratio": [0.5, 1.2]}, "l1_ratio"),
     ({"alphas": [1.0, -1.0]}, "> 0"),
     ({"gammas": [2.0], "relax": True}, "gammas"),
-    ({"relax": True, "positive": True}, "relax"),
 ])
 def test_bad_input(data, kwargs, message):
     X, y = data

@@ -11,8 +11,8 @@ validation error of every α follows from the held-out fold's own moments:
     \\mathrm{SSE}_k(\\beta) = C^{(k)}_{yy} - 2\\beta^TC^{(k)}_{xy} + \\beta^TC^{(k)}_{xx}\\beta
     + s_k\\big((\\bar y_k - \\bar y_{-k}) - (\\bar x_k - \\bar x_{-k})^T\\beta\\big)^2 .
 
-Otherwise (p > n, scipy.sparse X) a fold's training fit is the full X with the held-out
-rows' weights set to zero (no copy of the rows) and the error comes from predictions.
+Otherwise (p > n, scipy.sparse X) a fold's training fit is on its own rows (a CSC row
+subset, never densified) and the error comes from predictions.
 """
 
 from __future__ import annotations
@@ -154,11 +154,7 @@ class ElasticNetCV(LinearRegressorBase):
     def _relax_kind(self) -> str | None:
         if self.relax is False:
             return None
-        kind = "ls" if self.relax is True else self.relax
-        if self.positive or self.lower_bounds is not None or self.upper_bounds is not None:
-            raise ValueError("relax does not support positive or bounds (the refit on the "
-                             "active set is unconstrained)")
-        return kind
+        return "ls" if self.relax is True else self.relax
 
     def _gammas(self) -> np.ndarray:
         if self.relax is False:
@@ -303,7 +299,7 @@ class ElasticNetCV(LinearRegressorBase):
                 design = full.design(k)
                 l1, l2 = penalty.at(float(grid[chosen[k]]))
                 relaxed = relaxed_coefs(design, coef[k][None], l2[None] if kind == "ridge"
-                                        else None)[0]
+                                        else None, penalty.lower, penalty.upper)[0]
                 coef[k] = relax_mix(coef[k], relaxed, gamma)
         intercept = np.array([full.intercept(coef[k], k) for k in range(t)])
         self._store(coef, intercept, y_was_1d, dtype)
@@ -373,18 +369,16 @@ class _FoldData:
                 self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
             self.weights = np.array([held.weight for _, held in self.pairs])
         else:
+            # each fold's training rows as their own copy (CSC rows subset, or the dense
+            # design's centered copy of them): no held-out rows in the epochs
             self.X = X
-            self.splits = splits
-            base = np.ones(n) if w is None else w
-            self.train_w, self.test = [], []
-            for tr, te in splits:
-                wt = np.zeros(n)
-                wt[tr] = base[tr]
-                self.train_w.append(wt)
-                self.test.append((te, base[te]))
+            self.splits = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
+            self.test = [(te, np.ones(te.size) if w is None else w[te])
+                         for _, te in self.splits]
             self.weights = np.array([wte.sum() for _, wte in self.test])
             cls = SparseDesign if route == "sparse" else DenseDesign
-            self._designs = [cls(X, wt, fit_intercept) for wt in self.train_w]
+            self._designs = [cls(X[tr], None if w is None else w[tr], fit_intercept)
+                             for tr, _ in self.splits]
 
     @classmethod
     def from_fold_moments(cls, fm: FoldMoments, fit_intercept: bool) -> _FoldData:
@@ -439,7 +433,7 @@ class _FoldData:
         if kind is not None:
             l2 = np.stack([penalty.at(float(a))[1] for a in alphas]) if kind == "ridge" \
                 else None
-            relaxed = relaxed_coefs(design, B, l2)
+            relaxed = relaxed_coefs(design, B, l2, penalty.lower, penalty.upper)
         return np.stack([self._mse(f, k, B if relaxed is None else
                                    relax_mix(B, relaxed, gamma), design) for gamma in gammas])
 
@@ -488,7 +482,7 @@ class _FoldData:
             s = train.weight
             design = GramDesign(train.cxx / s, train.cxy[:, k] / s, train.cyy[k] / s)
             return design, np.sqrt(np.maximum(design.H, 0.0))
-        design = self._designs[f].set_target(self.Y[:, k])
+        design = self._designs[f].set_target(self.Y[self.splits[f][0], k])
         return design, np.sqrt(design.H)
 
     def _mse(self, f, k, B, design) -> np.ndarray:

@@ -158,7 +158,8 @@ def fit(
                  seed=seed, sample_weight=sample_weight, standardize=standardize,
                  standardize_ddof=0, folds=outcome.folds_used, folds_column=folds_column,
                  index_col=index_col, format=fmt, df_target=df, family=name,
-                 l1_ratio=l1_ratio, scoring=scoring if FAMILIES[name].needs_rows else None,
+                 l1_ratio=l1_ratio,
+                 scoring=SCORINGS[scoring] or "deviance" if FAMILIES[name].needs_rows else None,
                  warnings=sorted({str(w.message) for w in caught}))
             echo(f"model written to {out}")
 

@@ -274,3 +274,29 @@ def test_first_pass_in_a_worker_thread_leaves_the_main_thread_in_control():
     with threadpool_limits(limits=1, user_api="blas"):
         assert numpy_blas_threads() == [1] * len(before)
     assert numpy_blas_threads() == before
+
+
+@pytest.mark.parametrize("case", ["no intercept", "far offsets", "per-target alphas"])
+def test_dual_direct_solve_against_dense(rng, case):
+    """The direct dual solve (one gemv over X, intercept from X x̄ = K0 w / s) without an
+    intercept, with offsets that force the centered column blocks (means formed), and with
+    a few distinct alphas per target — each against numpy solves of the primal system."""
+    n, p = 50, 700
+    X = rng.normal(size=(n, p)) + (1e3 * rng.normal(size=p) if case == "far offsets" else 0.3)
+    Y = X[:, :4] @ rng.normal(size=(4, 3)) + rng.normal(size=(n, 3))
+    w = rng.uniform(0.5, 1.5, size=n)
+    alpha = np.array([0.5, 7.0, 0.5]) if case == "per-target alphas" else 3.0
+    fit_intercept = case != "no intercept"
+    fit = Ridge(alpha=alpha, fit_intercept=fit_intercept).fit(X, Y, sample_weight=w)
+    assert fit.solver_ == "dual"
+    alphas = np.broadcast_to(alpha, (3,))
+    for k in range(3):
+        if fit_intercept:
+            coef, b0 = dense_ridge(X, Y[:, k], alphas[k], w)
+        else:
+            Xw = X * np.sqrt(w)[:, None]
+            coef = np.linalg.solve(Xw.T @ Xw + alphas[k] * np.eye(p), Xw.T @ (np.sqrt(w) * Y[:, k]))
+            b0 = 0.0
+        scale = np.abs(coef).max()
+        np.testing.assert_allclose(fit.coef_[k], coef, rtol=1e-8, atol=1e-10 * scale)
+        np.testing.assert_allclose(fit.intercept_[k], b0, rtol=1e-8, atol=1e-8)

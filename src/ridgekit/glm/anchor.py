@@ -81,6 +81,8 @@ class Anchor:
         else:  # no leverages wanted: weight the trace ratio by the row norms instead
             self.q = design.row_sq_norms()
         self._Dq = float(self.D @ self.q)
+        # h_i <= q_i max_j f_j: bounds |a_i^T step| without a pass (inf: unknown)
+        self.hmax = float(self.q.max()) if leverages else np.inf
 
     def _squares(self, X32) -> tuple[np.ndarray, np.ndarray]:
         """:math:`U\\circ U` (float32, half the memory and time of the GEMM) and the
@@ -185,6 +187,13 @@ def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
         return R, w * p * (1.0 - p), design.rmatvec(R[:, None])[:, 0]
 
     R, D, gdata = state(eta)
+
+    def fill(e, rows):  # R and D of a block of rows, in place; returns R there
+        p = expit(e)
+        R[rows] = w[rows] * (p - y[rows])
+        D[rows] = w[rows] * p * (1.0 - p)
+        return R[rows]
+
     anchor, n_anchors = None, 0
     X32 = design.X.astype(np.float32) if leverages else None  # for U = A T only
     for i in np.argsort(-alphas, kind="stable"):
@@ -203,6 +212,13 @@ def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
                 break
             if it >= problem.max_iter:
                 break
+            if anchor.hmax * float(anchor.filt(lam, s).max()) * dec2 <= 1.0:
+                # |a_i^T step| <= sqrt(h_i dec2) <= 1: a full step descends (glm/folds.py);
+                # η and the gradient in one pass over X
+                gdata = design.step_rmatvec(eta, step, fill)
+                theta = theta + step
+                it += 1
+                continue
             estep = design.eta(step[:, None])[:, 0]
             t = 1.0
             if np.abs(estep).max() > 1.0:  # else a full step descends (glm/folds.py)

@@ -55,11 +55,12 @@ def conjugate(z, l1, l2, lo, hi) -> np.ndarray:
     return out
 
 
-def duality_gap(beta, g, rr, l1, l2, lo, hi, gram_columns) -> tuple[float, float]:
+def duality_gap(beta, g, rr, l1, l2, lo, hi, gram_columns, return_z: bool = False):
     """(gap, primal) at ``beta`` given the gradient ``g`` and ``rr`` = ‖r‖²_W/s.
 
     ``gram_columns(idx)`` returns :math:`G_{:,idx}` for the projection of free
-    coordinates (called only when there are any).
+    coordinates (called only when there are any). With ``return_z`` also the dual point's
+    :math:`z = X^TWu/s` (for gap-safe screening): (gap, primal, z).
     """
     primal = 0.5 * rr + float(l1 @ np.abs(beta)) + 0.5 * float(l2 @ beta**2)
     a = rr + float(beta @ g)   # u^T W y / s
@@ -97,4 +98,6 @@ def duality_gap(beta, g, rr, l1, l2, lo, hi, gram_columns) -> tuple[float, float
     zt = np.where(lin & np.isinf(lo), np.maximum(zt, -l1), zt)
     hstar = conjugate(zt, l1, l2, lo, hi)
     dual = t * a - 0.5 * t * t * max(b, 0.0) - float(np.sum(hstar))
+    if return_z:
+        return primal - dual, primal, zt
     return primal - dual, primal

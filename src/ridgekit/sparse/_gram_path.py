@@ -1,7 +1,8 @@
 """The whole path on a Gram in one compiled call (no Python between α values).
 
 Same algorithm as :func:`ridgekit.sparse._path.solve_path` -- strong rule, working set,
-KKT check on the full gradient, convergence on the duality gap -- for the common case
+KKT check on the full gradient, gap-safe screening, convergence on the duality gap --
+for the common case
 without free coordinates (every coordinate penalized, or boxed on both sides), where the
 dual point needs no projection. With p = 500 and 100 α the Python driver spends more
 time between kernel calls than in them; this loop removes that overhead.
@@ -15,7 +16,7 @@ import numpy as np
 
 from ridgekit.sparse._kernels import _JIT, _update
 
-__all__ = ["gram_path"]
+__all__ = ["gram_path", "safe_zero"]
 
 #: the gradient, kept current by axpy updates, is recomputed exactly every this many α
 #: (a recompute costs about one epoch; the drift in between is at rounding level)
@@ -68,7 +69,23 @@ def _gap(beta, g, rr, l1, l2, lo, hi):
                 z = max(z, -l1[j])
         hs += _conj(z, l1[j], l2[j], lo[j], hi[j])
     dual = t * a - 0.5 * t * t * max(rr, 0.0) - hs
-    return primal - dual, primal
+    return primal - dual, primal, t
+
+
+@numba.njit(**_JIT)
+def safe_zero(z, radius2, h, l1, lo, hi):
+    """Gap-safe sphere test (Fercoq, Gramfort & Salmon 2015) of one coordinate.
+
+    The dual is (1/s)-strongly concave in the W-norm, so its maximizer lies within
+    :math:`\\lVert u - u^\\star\\rVert_W \\le \\sqrt{2s\\,\\mathrm{gap}}` of the dual point u,
+    hence :math:`|z_j^\\star - z_j| \\le \\sqrt{2\\,\\mathrm{gap}\\,H_j}` (``radius2`` = 2 gap).
+    :math:`\\beta_j^\\star = 0` whenever :math:`z_j^\\star` lies inside
+    :math:`\\partial h_j(0) = [-\\lambda_{1j}, \\lambda_{1j}] + N_{[l_j,u_j]}(0)` for sure.
+    """
+    if lo > 0.0 or hi < 0.0:
+        return False
+    r = np.sqrt(radius2 * h) * (1.0 + 1e-9) + 1e-13 * l1  # margin: rounding of z
+    return (hi == 0.0 or z + r < l1) and (lo == 0.0 or z - r > -l1)
 
 
 @numba.njit(**_JIT)
@@ -128,10 +145,29 @@ def _moves(j, g, beta, H, l1, l2, lo, hi):
 
 
 @numba.njit(**_JIT)
+def _screen(G, g, beta, forced, safe, inW, t, radius2, H, l1, lo, hi):
+    """Mark the coordinates that pass the gap-safe test (dual point scaled by t); a
+    nonzero one is set to zero at once, with its gradient update."""
+    p = beta.shape[0]
+    for j in range(p):
+        if not forced[j] and not safe[j] and \
+                safe_zero(t * g[j], radius2, H[j], l1[j], lo[j], hi[j]):
+            safe[j] = True
+            inW[j] = False
+            bj = beta[j]
+            if bj != 0.0:  # provably zero at this α: set it there now
+                beta[j] = 0.0
+                row = G[j]
+                for i in range(p):
+                    g[i] += row[i] * bj
+
+
+@numba.njit(**_JIT)
 def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, tol_rel,
-              max_iter, screening, coefs, gaps, primal, n_iter):
-    """Fill ``coefs`` (L, p), ``gaps``, ``primal``, ``n_iter`` (L,); returns the number
-    of α values left above the gap tolerance."""
+              max_iter, screening, coefs, gaps, primal, n_iter, screened):
+    """Fill ``coefs`` (L, p), ``gaps``, ``primal``, ``n_iter`` (L,) and ``screened``
+    (L, p): the coordinates the gap-safe test removed at each α; returns the number of α
+    values left above the gap tolerance."""
     p = beta.shape[0]
     H = np.empty(p)
     for j in range(p):
@@ -146,6 +182,7 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
     l2 = np.empty(p)
     l1_prev = np.empty(p)
     inW = np.empty(p, dtype=np.bool_)
+    safe = np.empty(p, dtype=np.bool_)
     unconverged = 0
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
@@ -155,12 +192,20 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
         if k > 0 and k % _REFRESH == 0:
             _gradient(G, c, beta, g)  # exact again now and then: no drift from the axpys
         for j in range(p):
+            safe[j] = False
             if ever[j]:
                 inW[j] = True
             elif screening and k > 0:
                 inW[j] = abs(g[j]) >= 2.0 * l1[j] - l1_prev[j]
             else:
                 inW[j] = _moves(j, g, beta, H, l1, l2, lo, hi)
+        if screening:  # sequential gap-safe test: the previous solution at the new α
+            rr = yy
+            for j in range(p):
+                rr -= (c[j] + g[j]) * beta[j]
+            gap0, _, t0 = _gap(beta, g, rr, l1, l2, lo, hi)
+            if gap0 > tol_abs:
+                _screen(G, g, beta, forced, safe, inW, t0, 2.0 * gap0, H, l1, lo, hi)
         inner = tol_rel
         used = 0
         gap = np.inf
@@ -184,7 +229,7 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
             added = False
             if used < max_iter:
                 for j in range(p):
-                    if not inW[j] and _moves(j, g, beta, H, l1, l2, lo, hi):
+                    if not inW[j] and not safe[j] and _moves(j, g, beta, H, l1, l2, lo, hi):
                         inW[j] = True
                         added = True
             if added:
@@ -192,14 +237,17 @@ def gram_path(G, c, yy, alphas, rho, l1w, l2w, lo, hi, forced, beta, tol_abs, to
             rr = yy
             for j in range(p):
                 rr -= (c[j] + g[j]) * beta[j]
-            gap, prim = _gap(beta, g, rr, l1, l2, lo, hi)
+            gap, prim, t = _gap(beta, g, rr, l1, l2, lo, hi)
             if gap <= tol_abs or used >= max_iter:
                 break
+            if screening:
+                _screen(G, g, beta, forced, safe, inW, t, 2.0 * gap, H, l1, lo, hi)
             inner *= min(max(tol_abs / gap, 1e-3), 0.25)
         if gap > tol_abs:
             unconverged += 1
         for j in range(p):
             coefs[k, j] = beta[j]
+            screened[k, j] = safe[j]
             if beta[j] != 0.0:
                 ever[j] = True
             l1_prev[j] = l1[j]

@@ -9,6 +9,10 @@ For each α of a decreasing grid, warm-started from the previous solution:
 2. coordinate descent on W until :math:`\\max_j H_j\\Delta\\beta_j^2 \\le \\tau\\,y^Ty`;
 3. **KKT check** on the full gradient: any coordinate outside W whose exact update would
    move it joins W, back to 2;
+3b. **gap-safe screening** (Fercoq, Gramfort & Salmon 2015) whenever the gap is still above
+   the tolerance: with the dual point u and its :math:`z = X^TWu/s`, a coordinate with
+   :math:`|z_j| + \\sqrt{2\\,\\mathrm{gap}\\,H_j} < \\lambda_{1j}` (one side only at a bound
+   of 0) is zero at the optimum of this α; it leaves W and the KKT check;
 4. **duality gap** (:mod:`ridgekit.sparse._gap`): stop when gap :math:`\\le`
    ``tol`` :math:`\\cdot\\, \\lVert \\tilde y\\rVert_W^2/s` (scikit-learn's tolerance);
    otherwise tighten τ and go back to 2.
@@ -45,6 +49,8 @@ class PathSolution:
     n_iter: np.ndarray
     tol: float
     primal: np.ndarray
+    #: (L, p): coordinates the gap-safe test proved zero at each α (None: not screened)
+    screened: np.ndarray | None = None
 
 
 def _moves(g, beta, H, l1, l2, lo, hi) -> np.ndarray:
@@ -93,6 +99,7 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
     gaps = np.empty(L)
     primal = np.empty(L)
     n_iter = np.zeros(L, dtype=np.int64)
+    screened = np.zeros((L, p), dtype=bool)
     no_free = _no_free_coordinates(penalty, alphas)
     # the compiled gap (no projection needed): one pass, no BLAS thread wake-ups
     fast_gap = gap_kernel() if no_free else None
@@ -103,9 +110,10 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
             np.ascontiguousarray(penalty.l1_weight, dtype=np.float64),
             np.ascontiguousarray(penalty.l2_weight, dtype=np.float64), lo, hi,
             np.ascontiguousarray(penalty.forced), beta, float(tol_abs),
-            float(tol), int(max_iter), bool(screening), coefs, gaps, primal, n_iter)
+            float(tol), int(max_iter), bool(screening), coefs, gaps, primal, n_iter,
+            screened)
         _warn(warn, unconverged, L, max_iter, tol_abs)
-        return PathSolution(coefs, gaps, n_iter, tol_abs, primal)
+        return PathSolution(coefs, gaps, n_iter, tol_abs, primal, screened)
     l1_prev = None
     unconverged = 0
     for k, alpha in enumerate(alphas):
@@ -117,6 +125,13 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
         else:
             candidates = _moves(g, beta, H, l1, l2, lo, hi)
         W = ever | candidates
+        safe = np.zeros(p, dtype=bool)
+        if screening:  # sequential gap-safe test: the previous solution at the new α
+            gap0, _, z0 = _gap_and_z(design, beta, g, l1, l2, lo, hi, fast_gap)
+            if gap0 > tol_abs:
+                safe = _safe_zero(z0, 2.0 * gap0, H, l1, lo, hi) & (beta == 0) & \
+                    ~penalty.forced
+                W &= ~safe
         inner = tol
         used = 0
         while True:
@@ -130,34 +145,55 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
                 # the working set's own gap first (O(n |W|)); the full gradient, O(np),
                 # only once the subproblem is solved
                 gw = design.gradient_ws(ws)
-                gap_w, _ = fast_gap(beta[ws], gw, design.rr(beta, None), l1[ws], l2[ws],
-                                    lo[ws], hi[ws])
+                gap_w, _, _ = fast_gap(beta[ws], gw, design.rr(beta, None), l1[ws], l2[ws],
+                                       lo[ws], hi[ws])
                 if gap_w > 0.5 * tol_abs:
                     inner *= float(np.clip(0.5 * tol_abs / gap_w, 1e-3, 0.25))
                     continue
             g = design.gradient(beta)
-            violators = ~W & _moves(g, beta, H, l1, l2, lo, hi)
+            violators = ~W & ~safe & _moves(g, beta, H, l1, l2, lo, hi)
             if np.any(violators) and used < max_iter:
                 W |= violators
                 continue
-            if fast_gap is not None:
-                gap, prim = fast_gap(beta, g, design.rr(beta, g), l1, l2, lo, hi)
-            else:
-                gap, prim = duality_gap(beta, g, design.rr(beta, g), l1, l2, lo, hi,
-                                        design.gram_columns)
+            gap, prim, z = _gap_and_z(design, beta, g, l1, l2, lo, hi, fast_gap)
             if gap <= tol_abs or used >= max_iter:
                 break
+            if screening:
+                # gap-safe: only coordinates at zero (the residual stays as it is)
+                out = _safe_zero(z, 2.0 * gap, H, l1, lo, hi) & (beta == 0) & \
+                    ~penalty.forced
+                safe |= out
+                W &= ~out
             inner *= float(np.clip(tol_abs / gap, 1e-3, 0.25))
         if gap > tol_abs:
             unconverged += 1
         coefs[k] = beta
+        screened[k] = safe
         gaps[k] = gap
         primal[k] = prim
         n_iter[k] = used
         ever |= beta != 0
         l1_prev = l1
     _warn(warn, unconverged, L, max_iter, tol_abs)
-    return PathSolution(coefs, gaps, n_iter, tol_abs, primal)
+    return PathSolution(coefs, gaps, n_iter, tol_abs, primal, screened)
+
+
+def _gap_and_z(design, beta, g, l1, l2, lo, hi, fast_gap):
+    """(gap, primal, z): the duality gap and the dual point's :math:`z = X^TWu/s`."""
+    rr = design.rr(beta, g)
+    if fast_gap is not None:
+        gap, prim, t = fast_gap(beta, g, rr, l1, l2, lo, hi)
+        return gap, prim, t * g
+    # free coordinates projected out of the dual point
+    return duality_gap(beta, g, rr, l1, l2, lo, hi, design.gram_columns, return_z=True)
+
+
+def _safe_zero(z, radius2, H, l1, lo, hi) -> np.ndarray:
+    """The gap-safe sphere test of :func:`ridgekit.sparse._gram_path.safe_zero`,
+    vectorized."""
+    r = np.sqrt(radius2 * H) * (1.0 + 1e-9) + 1e-13 * l1
+    box0 = (lo <= 0.0) & (hi >= 0.0)
+    return box0 & ((hi == 0.0) | (z + r < l1)) & ((lo == 0.0) | (z - r > -l1))
 
 
 def _no_free_coordinates(penalty: Penalty, alphas: np.ndarray) -> bool:

@@ -20,10 +20,9 @@ Run: ``.venv/bin/python benchmarks/bench_logistic.py`` (``--quick`` for a small 
 
 Ratios are reported as peer time / ridgekit time (> 1: ridgekit faster). Contenders of a
 case are timed interleaved (ours, peer, ours, peer, ...), each ``--repeat`` times (default
-3); the first call is reported separately and the ratio uses the best of the others
-(of all, with ``--repeat 1``). Contenders slower than ~20 s (scikit-learn's
-``LogisticRegressionCV``, the liblinear loop, our k-fold at tol 1e-8) run once so that the
-full script stays near 3 minutes; their rows say "1 run".
+3); the first call is reported separately, the ratio uses the best call. Contenders
+slower than ~20 s (scikit-learn's ``LogisticRegressionCV``, the liblinear loop, our k-fold
+at tol 1e-8) run once so that the full script stays near 3 minutes; their rows say "1 run".
 """
 
 from __future__ import annotations
@@ -43,7 +42,8 @@ COMMAND = ".venv/bin/python benchmarks/bench_logistic.py"
 
 def _interleaved(fns: dict, repeat: int, once=()) -> dict:
     """``{name: (first, best, result)}``: calls interleaved across contenders; ``best``
-    is over the calls after the first (the first itself when only one call ran)."""
+    is the minimum over all calls (the first one included: on a loaded machine a later
+    call is not reliably faster), ``first`` the first call alone."""
     times = {k: [] for k in fns}
     out = {}
     for r in range(repeat):
@@ -53,7 +53,7 @@ def _interleaved(fns: dict, repeat: int, once=()) -> dict:
             t = time.perf_counter()
             out[k] = fn()
             times[k].append(time.perf_counter() - t)
-    return {k: (v[0], min(v[1:]) if len(v) > 1 else v[0], out[k]) for k, v in times.items()}
+    return {k: (v[0], min(v), out[k]) for k, v in times.items()}
 
 
 def _fmt(first, best, runs=None):

@@ -11,7 +11,6 @@ parsed with html.parser.
 from __future__ import annotations
 
 import csv
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from interrupts import ctrl_c_leaves_nothing
 from sklearn.linear_model import ElasticNet as SkElasticNet
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
@@ -395,16 +395,4 @@ def test_ctrl_c_during_a_family_fit_exits_130_and_leaves_nothing(big_files, tmp_
     args = (["fit", big_files / "reg.csv", "-t", "y", "--l1-ratio", "0.5", "--cv", "5"]
             if family == "enet" else
             ["fit", big_files / "bin.csv", "-t", "label", "--family", "binomial", "--cv", "3"])
-    rng = np.random.default_rng(2)
-    for attempt in range(3):
-        out = tmp_path / f"m{attempt}.npz"
-        proc = subprocess.Popen([RIDGEKIT, "--progress", *map(str, args), "-o", str(out)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        first = proc.stderr.read(1)  # a progress bar: the fit is under way
-        assert first, proc.communicate()
-        time.sleep(float(rng.uniform(0.0, 0.8)))
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 130, (attempt, err.decode()[-500:])
-        assert not out.exists(), attempt
-        assert not list(tmp_path.glob("*.tmp")), attempt
+    ctrl_c_leaves_nothing(args, tmp_path, 3, 0.8, 2)

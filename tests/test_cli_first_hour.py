@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from interrupts import ctrl_c_leaves_nothing
 from sklearn.linear_model import Ridge as SkRidge
 from sklearn.model_selection import KFold
 
@@ -70,20 +70,7 @@ def big_csv(tmp_path_factory):
 
 
 def test_ctrl_c_ten_times_exits_130_and_leaves_nothing(big_csv, tmp_path):
-    rng = np.random.default_rng(1)
-    for attempt in range(10):
-        out = tmp_path / f"m{attempt}.npz"
-        proc = subprocess.Popen([RIDGEKIT, "--progress", "fit", str(big_csv), "-t", "y",
-                                 "--cv", "10", "-o", str(out)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        first = proc.stderr.read(1)  # the progress bar: the streamed fit is running
-        assert first, proc.communicate()
-        time.sleep(float(rng.uniform(0.0, 0.4)))
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 130, (attempt, err.decode()[-500:])
-        assert not out.exists(), attempt
-        assert not list(tmp_path.glob("*.tmp")), attempt
+    ctrl_c_leaves_nothing(["fit", big_csv, "-t", "y", "--cv", "10"], tmp_path, 10, 0.4, 1)
 
 
 # ------------------------------------------------------------------------ item 2

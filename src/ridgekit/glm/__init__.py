@@ -10,6 +10,10 @@
   null model and default grid;
 - :mod:`~ridgekit.glm.path` -- warm-started paths, df, the :class:`LogisticPath` object;
 - :mod:`~ridgekit.glm.alo` -- approximate leave-one-out from the Newton factor;
+- :mod:`~ridgekit.glm.anchor` -- binomial paths by chord Newton on anchored eigenbases:
+  O(n d) leverages, df and ALO per λ (``LogisticRidgeCV(cv="alo")`` and k-fold's full path);
+- :mod:`~ridgekit.glm.enet` -- the elastic-net penalty (``l1_ratio > 0``) by proximal
+  Newton with coordinate-descent subproblems from :mod:`ridgekit.sparse`;
 - :mod:`~ridgekit.glm.folds` -- all k-fold paths in lockstep, sharing passes over X;
 - :mod:`~ridgekit.glm.scoring` -- held-out errors (deviance, log-loss, accuracy, AUC).
 

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
-from ridgekit.linear_model._enet import _COMMON_CONSTRAINTS, ENetPath, check_grid
+from ridgekit.linear_model._enet import ElasticNet, ENetPath, check_grid
 from ridgekit.linear_model._enet_problem import (
     build_problem,
     choose_route,
@@ -109,6 +109,8 @@ class ElasticNetCV(LinearRegressorBase):
     """
 
     _parameter_constraints: dict = {
+        **{k: v for k, v in ElasticNet._parameter_constraints.items()
+           if k not in ("alpha", "warm_start")},
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
         "eps": [Interval(Real, 0, 1, closed="neither")],
         "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
@@ -117,7 +119,6 @@ class ElasticNetCV(LinearRegressorBase):
         "relax": ["boolean", StrOptions({"ls", "ridge"})],
         "gammas": ["array-like"],
         "n_jobs": [None, numbers.Integral],
-        **_COMMON_CONSTRAINTS,
     }
 
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, cv=None, rule="min",

@@ -134,14 +134,9 @@ def _gradient(G, c, beta, g):
 
 @numba.njit(**_JIT)
 def _moves(j, g, beta, H, l1, l2, lo, hi):
-    den = H[j] + l2[j]
-    if den <= 0.0:
-        return False
-    z = g[j] + H[j] * beta[j]
-    a = abs(z) - l1[j]
-    nb = 0.0 if a <= 0.0 else (a / den if z > 0 else -a / den)
-    nb = min(max(nb, lo[j]), hi[j])
-    return nb != beta[j]
+    """Whether the exact update would change coordinate j (the KKT check)."""
+    nb = _update(g[j] + H[j] * beta[j], H[j], l1[j], l2[j], lo[j], hi[j])
+    return nb == nb and nb != beta[j]
 
 
 @numba.njit(**_JIT)

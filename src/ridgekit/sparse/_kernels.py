@@ -39,9 +39,10 @@ __all__ = ["gram_epochs", "dense_epochs", "sparse_epochs", "dense_gradient_ws",
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
-@numba.njit(**_JIT)
+@numba.njit(inline="always", **_JIT)
 def _update(z, h, l1, l2, lo, hi):
-    """The exact 1-D minimizer: soft-threshold, scale, clip."""
+    """The exact 1-D minimizer: soft-threshold, scale, clip (shared by every epoch loop
+    and the KKT check; inlined into them)."""
     den = h + l2
     if den <= 0.0:
         return np.nan  # a constant column without an L2 part: leave it where it is

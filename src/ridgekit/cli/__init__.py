@@ -77,6 +77,9 @@ def main() -> None:  # pragma: no cover - console entry point
         app()
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:  # stdout closed outside the console (which silences itself)
+        _common.silence_stdout()
+        code = 141  # as a shell reports a command ended by SIGPIPE
     except SystemExit as done:  # click ends every command with sys.exit
         code = done.code
     finally:

@@ -31,7 +31,31 @@ from rich.progress import (
 
 from ridgekit.io import _interrupt
 
-console = Console(soft_wrap=True)
+
+
+class _StdoutConsole(Console):
+    """stdout that a closed pipe (``ridgekit fit ... | head``) silences instead of ending
+    the command: the rest of the output goes to /dev/null (as the CPython docs on SIGPIPE
+    recommend) and the command finishes its work and exits as it would have."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence_stdout()
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that writing to a closed pipe (and Python's final
+    flush of stdout) raises nothing."""
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+console = _StdoutConsole(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 STATE = {"quiet": False, "progress": None}

@@ -147,8 +147,7 @@ def fit(
                 outcome = run_fit(req)
         for text in outcome.notes:
             note(text)
-        getattr(FAMILIES[name], "print_fit", print_fit)(outcome)
-        if out is not None:
+        if out is not None:  # first: a closed stdout (``| head``) must not lose the model
             from ridgekit.io import save
 
             save(outcome.model, out, feature_names=outcome.feature_names,
@@ -158,11 +157,12 @@ def fit(
                  seed=seed, sample_weight=sample_weight, standardize=standardize,
                  standardize_ddof=0, folds=outcome.folds_used, folds_column=folds_column,
                  index_col=index_col, format=fmt, df_target=df, family=name,
-                 l1_ratio=l1_ratio,
+                 l1_ratio=l1_ratio, n_rows=int(outcome.n_rows),
                  scoring=SCORINGS[scoring] or "deviance" if FAMILIES[name].needs_rows else None,
                  warnings=sorted({str(w.message) for w in caught}))
+        getattr(FAMILIES[name], "print_fit", print_fit)(outcome)
+        if out is not None:
             echo(f"model written to {out}")
-
 
 def _family_name(family: str, l1_ratio, scoring: str) -> str:
     """The pipeline family from --family, --l1-ratio and --scoring (checked together)."""

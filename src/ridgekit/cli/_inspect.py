@@ -22,6 +22,7 @@ from ridgekit.cli._common import (
     shown_warnings,
     split_names,
     table,
+    warn,
     write_figure,
 )
 
@@ -246,6 +247,58 @@ def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, 
         echo(f"CV curve written to {cv_plot}")
 
 
+def _is_many(source: str) -> bool:
+    """A directory or a glob pattern (not an existing file's name): the file route's data."""
+    p = Path(source)
+    return p.is_dir() or (not p.exists() and any(c in source for c in "*?["))
+
+
+def _read_training(source, stored: bool, model, user: dict, model_file, bar, kwargs):
+    """The training rows for ``report``: one file with the reader ``fit`` used (labels for
+    a classifier), or a directory / glob read file by file in the sorted order of
+    :func:`ridgekit.scale.files.expand_paths`, as the file route of ``fit`` read them."""
+    from ridgekit.io import read_data
+
+    source = str(source)
+    args = (user.get("target"), model.feature_names, user.get("sample_weight"))
+    if _is_many(source):
+        from ridgekit.scale.files import expand_paths
+
+        try:
+            files = expand_paths(source)
+        except ValueError:
+            if stored:
+                raise UsageProblem(f"the training data {source} named in {model_file} "
+                                   "matches no files any more: give --data") from None
+            raise
+        parts = [read_data(f, *args, progress=bar, **kwargs) for f in files]
+        first = parts[0]
+        first.X = np.concatenate([t.X for t in parts])
+        first.y = np.concatenate([t.y for t in parts])
+        if first.sample_weight is not None:
+            first.sample_weight = np.concatenate([t.sample_weight for t in parts])
+        return first
+    if stored and not Path(source).exists():
+        raise UsageProblem(f"the training data {source} named in {model_file} is not "
+                           "there any more: give --data")
+    reader = read_data
+    if model.is_classifier:
+        from ridgekit.io.labels import read_labelled as reader
+    return reader(source, *args, progress=bar, **kwargs)
+
+
+def _other_data(table_, source, user: dict) -> str | None:
+    """A warning when the rows read are not the ones the model was fitted on (another row
+    count), else None; model files older than the stored row count are not checked."""
+    fitted = user.get("n_rows")
+    n = int(np.shape(table_.y)[0])
+    if fitted is None or int(fitted) == n:
+        return None
+    return (f"{source} has {n:,} rows but the model was fitted on {int(fitted):,} rows of "
+            f"{user.get('data')}: this report's training figures and its table of λ rules "
+            "are computed on other data than the model's")
+
+
 def report(
     model_file: Path = typer.Argument(..., metavar="MODEL", help="Model file from `fit`."),
     data: Path = typer.Option(None, metavar="DATA",
@@ -265,7 +318,7 @@ def report(
 
       ridgekit report model.npz --out report.html
     """
-    from ridgekit.io import load, read_data
+    from ridgekit.io import load
     from ridgekit.report import write_report
 
     with one_line_errors():
@@ -275,21 +328,20 @@ def report(
         source = data if data is not None else user.get("data")
         if source is None:
             raise UsageProblem("the model file names no training data: give --data")
-        if data is None and not Path(source).exists():
-            raise UsageProblem(f"the training data {source} named in {model_file} is not "
-                               "there any more: give --data")
         index = user.get("index_col")
         index = False if (index or "").lower() == "none" else index
-        reader = read_data
-        if model.is_classifier:
-            from ridgekit.io.labels import read_labelled as reader
+        kwargs = dict(format=fmt or user.get("format"), index_col=index)
         with reading("reading") as bar:
-            table_ = reader(source, user.get("target"), model.feature_names,
-                            user.get("sample_weight"), progress=bar,
-                            format=fmt or user.get("format"), index_col=index)
+            table_ = _read_training(source, data is None, model, user, model_file, bar,
+                                    kwargs)
+        notes = list(user.get("warnings") or [])
+        mismatch = _other_data(table_, source, user)
+        if mismatch:
+            warn(mismatch)
+            notes.append(mismatch)
         with shown_warnings(), phase("report"):
             write_report(out, model, table_.X, table_.y, model.feature_names,
                          sample_weight=table_.sample_weight,
                          target_name=str(user.get("target")), data_source=str(source),
-                         warnings=user.get("warnings"))
+                         warnings=notes)
         echo(f"report written to {out}")

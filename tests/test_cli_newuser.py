@@ -1,0 +1,115 @@
+"""The `ridgekit` command on a new user's findings: report on multi-file models and on
+other data, piping stdout, one-line usage errors, one `interrupted`, messages."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
+NAMES = ["a", "b", "c", "d"]
+
+
+def run(*args, cwd=None, **kw):
+    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=180, **kw)
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """One data set as one CSV and as three Parquet parts in a folder."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("newuser")
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    y = X @ [1.0, -2.0, 0.0, 0.5] + 1 + rng.normal(size=300)
+    (folder / "pq").mkdir()
+    for k, rows in enumerate(np.array_split(np.arange(300), 3)):
+        cols = {n: X[rows, j] for j, n in enumerate(NAMES)} | {"y": y[rows]}
+        pq.write_table(pa.table(cols), folder / "pq" / f"part{k}.parquet")
+    lines = [",".join([*NAMES, "y"])] + [",".join(repr(float(v)) for v in [*r, t])
+                                         for r, t in zip(X, y, strict=True)]
+    (folder / "d.csv").write_text("\n".join(lines) + "\n")
+    return folder, X, y
+
+
+def _text(html: Path) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.read_text()))
+
+
+@pytest.mark.parametrize("spec", ["pq/*.parquet", "pq"])
+def test_report_reads_the_glob_or_folder_fit_read(parts, spec):
+    from sklearn.metrics import r2_score
+
+    from ridgekit.io import load
+
+    folder, X, y = parts
+    assert run("-q", "fit", spec, "-t", "y", "--cv", "5", "--out", "m.npz",
+               cwd=folder).returncode == 0
+    done = run("report", "m.npz", "--out", "r.html", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    text = _text(folder / "r.html")
+    assert "Data rows (n) 300" in text
+    # training R² of the report = scikit-learn's on all rows of all parts
+    r2 = float(re.search(r"R² \(training\) ([-\d.]+)", text).group(1))
+    model = load(folder / "m.npz")
+    assert r2 == pytest.approx(r2_score(y, model.predict(X)), abs=6e-4)
+
+
+def test_report_on_other_rows_warns(parts):
+    folder, X, y = parts
+    assert run("-q", "fit", "pq/*.parquet", "-t", "y", "--out", "m2.npz",
+               cwd=folder).returncode == 0
+    done = run("report", "m2.npz", "--data", "pq/part0.parquet", "--out", "r2.html",
+               cwd=folder)
+    assert done.returncode == 0
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(lines) == 1 and "has 100 rows" in lines[0] and "300 rows" in lines[0]
+    assert "fitted on 300 rows" in _text(folder / "r2.html")
+    # the same data under another name is no mismatch
+    same = run("report", "m2.npz", "--data", "pq", "--out", "r3.html", cwd=folder)
+    assert same.returncode == 0 and "warning" not in same.stderr
+
+
+def test_report_glob_gone_says_so(parts, tmp_path):
+    folder, X, y = parts
+    import shutil
+
+    shutil.copytree(folder / "pq", tmp_path / "pq")
+    assert run("-q", "fit", "pq/*.parquet", "-t", "y", "--out", "m.npz",
+               cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / "pq")
+    done = run("report", "m.npz", "--out", "r.html", cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "matches no files any more: give --data" in done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--l1-ratio", "0.5"]])
+def test_pipe_closed_keeps_the_model(parts, extra):
+    from ridgekit.io import load
+
+    folder, X, y = parts
+    out = folder / f"pipe{len(extra)}.npz"
+    out.unlink(missing_ok=True)
+    shell = (f"{RIDGEKIT} fit d.csv -t y --alphas logspace:-2:3:30 {' '.join(extra)} "
+             f"--out {out.name} | head -c 1; exit ${{PIPESTATUS[0]}}")
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True,
+                          cwd=folder, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    model = load(out)
+    if not extra:  # a complete fit: scikit-learn's Ridge at the model's alpha
+        assert model.predict(X) == pytest.approx(_ridge(X, y, float(model.alpha)), abs=1e-8)
+
+
+def _ridge(X, y, alpha):
+    from sklearn.linear_model import Ridge
+
+    return Ridge(alpha=alpha).fit(X, y).predict(X)

@@ -17,7 +17,8 @@ def ctrl_c_leaves_nothing(args, folder: Path, attempts: int, max_delay: float,
                           seed: int) -> None:
     """Start ``ridgekit --progress ARGS -o folder/mK.npz``, wait for its first progress
     output (the work is under way), send SIGINT after a random delay, and check exit
-    status 130 with neither the model file nor a temporary file left behind."""
+    status 130, ``interrupted`` said once, with neither the model file nor a temporary
+    file left behind."""
     rng = np.random.default_rng(seed)
     for attempt in range(attempts):
         out = folder / f"m{attempt}.npz"
@@ -29,5 +30,6 @@ def ctrl_c_leaves_nothing(args, folder: Path, attempts: int, max_delay: float,
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, (attempt, err.decode()[-500:])
+        assert err.decode().count("interrupted") == 1, (attempt, err.decode()[-500:])
         assert not out.exists(), attempt
         assert not list(folder.glob("*.tmp")), attempt

@@ -113,3 +113,42 @@ def _ridge(X, y, alpha):
     from sklearn.linear_model import Ridge
 
     return Ridge(alpha=alpha).fit(X, y).predict(X)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["fit", "d.csv", "--bogus"], "no such option: --bogus"),
+    (["fit"], "missing argument 'DATA'"),
+    (["predict", "m.npz", "d.csv"], "missing option '--out'"),
+    (["fit", "d.csv", "-t", "y", "--seed", "abc"], "invalid value for '--seed'"),
+    (["fit", "d.csv", "-t", "y", "--n-alphas", "x"], "invalid value for '--n-alphas'"),
+    (["bogus"], "no such command 'bogus'"),
+])
+def test_usage_errors_are_one_line(parts, args, says):
+    folder, X, y = parts
+    done = run(*args, cwd=folder)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert says in lines[0]
+    assert "Possible options" not in lines[0] and "Usage:" not in lines[0]
+
+
+def test_unquoted_glob_hint(parts):
+    folder, X, y = parts
+    files = sorted(str(p.relative_to(folder)) for p in (folder / "pq").glob("*.parquet"))
+    done = run("fit", *files, "-t", "y", cwd=folder)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: several data files given")
+    assert "quote it" in lines[0] and files[1] in lines[0]
+
+
+def test_ctrl_c_says_interrupted_once(tmp_path):
+    from interrupts import ctrl_c_leaves_nothing
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150_000, 6))
+    np.save(tmp_path / "big.npy", np.c_[X, X.sum(1)])
+    ctrl_c_leaves_nothing(["fit", tmp_path / "big.npy", "-t", "x6", "--cv", "10"], tmp_path,
+                          attempts=1, max_delay=0.2, seed=1)

@@ -71,15 +71,20 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _show_usage_error(self, file=None) -> None:
+    sys.stderr.write(_common.usage_line(self) + "\n")
+
+
 def main() -> None:  # pragma: no cover - console entry point
+    from typer._click import exceptions as click_exceptions  # typer's copy of click
+
+    # one line ``error: ...`` (exit 2) instead of click's usage block
+    click_exceptions.UsageError.show = _show_usage_error
     code = 0
     try:
         app()
     except KeyboardInterrupt:
         code = 130
-    except BrokenPipeError:  # stdout closed outside the console (which silences itself)
-        _common.silence_stdout()
-        code = 141  # as a shell reports a command ended by SIGPIPE
     except SystemExit as done:  # click ends every command with sys.exit
         code = done.code
     finally:
@@ -87,7 +92,7 @@ def main() -> None:  # pragma: no cover - console entry point
         # unwinds must not kill the interpreter by the signal (exit status -2)
         _interrupt.latch_only()
     if _interrupt.interrupted() and code != 2:
-        sys.stderr.write("interrupted\n")
+        _common.say_interrupted()
         code = 130
     sys.exit(code)
 

@@ -32,7 +32,6 @@ from rich.progress import (
 from ridgekit.io import _interrupt
 
 
-
 class _StdoutConsole(Console):
     """stdout that a closed pipe (``ridgekit fit ... | head``) silences instead of ending
     the command: the rest of the output goes to /dev/null (as the CPython docs on SIGPIPE
@@ -58,7 +57,7 @@ def silence_stdout() -> None:
 console = _StdoutConsole(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-STATE = {"quiet": False, "progress": None}
+STATE = {"quiet": False, "progress": None, "interrupt_shown": False}
 
 #: figure formats by suffix, for every --plot option
 FIGURE_SUFFIXES = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
@@ -72,6 +71,33 @@ class UsageProblem(ValueError):
 def fail(message: str) -> None:
     err_console.print(f"error: {tidy(message)}", markup=False, highlight=False)
     raise typer.Exit(2)
+
+
+def say_interrupted() -> None:
+    """``interrupted`` on stderr, once per command however many layers see the Ctrl-C."""
+    if not STATE["interrupt_shown"]:
+        STATE["interrupt_shown"] = True
+        err_console.print("interrupted", markup=False, highlight=False)
+
+
+_POSSIBLE = re.compile(r"\s*\(Possible options: [^)]*\)")
+_EXTRA = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)")
+
+
+def usage_line(exc) -> str:
+    """A click usage error (unknown option, missing or extra argument, bad type) as the
+    one line ``error: ...`` every other failure is; extra arguments that are files get a
+    hint to quote the glob the shell expanded."""
+    text = tidy(exc.format_message())
+    text = _POSSIBLE.sub("", text)  # click's nearest-name guess is often unrelated
+    extra = _EXTRA.search(text)
+    if extra and any(Path(a).exists() for a in extra.group(1).split()):
+        text = (f"several data files given ({extra.group(1)}): the shell expanded a glob; "
+                "quote it ('data/*.parquet') or give the folder")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and not extra:
+        text = text.rstrip(".") + f" (see '{ctx.command_path} --help')"
+    return f"error: {text[0].lower() + text[1:] if text[:1].isupper() else text}"
 
 
 def warn(message: str) -> None:
@@ -124,7 +150,7 @@ def one_line_errors():
     try:
         yield
     except KeyboardInterrupt:
-        err_console.print("interrupted", markup=False, highlight=False)
+        say_interrupted()
         raise typer.Exit(130) from None
     except (DataError, ModelFileError, UsageProblem) as exc:
         fail(str(exc) or type(exc).__name__)

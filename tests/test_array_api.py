@@ -4,8 +4,6 @@ reference; no host transfer inside a fit; CUDA tests where a device exists."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge as SkRidge
@@ -18,6 +16,8 @@ from ridgekit.spectrum import from_svd
 torch = pytest.importorskip("torch", reason="torch is not installed")
 xps = pytest.importorskip("array_api_strict", reason="array-api-strict is not installed")
 pytest.importorskip("array_api_compat", reason="array-api-compat is not installed")
+
+from _xp_guard import HostTransfer, no_torch_readback  # noqa: E402
 
 from ridgekit.xp import is_xp_input  # noqa: E402
 from ridgekit.xp._namespace import to_numpy  # noqa: E402
@@ -175,36 +175,12 @@ def test_loo_curve_against_brute_force_refits(rng):
     np.testing.assert_allclose(got.selection_.se, sq.std(axis=0, ddof=1) / 5.0, rtol=1e-9)
 
 
-class _HostTransfer(AssertionError):
-    pass
-
-
-_READBACKS = ("numpy", "__array__", "item", "tolist", "__bool__", "__float__", "__int__",
-              "__index__", "cpu")
-
-
-def _raiser(*args, **kwargs):
-    raise _HostTransfer("device-to-host transfer inside the fit")
-
-
-@contextlib.contextmanager
-def _no_torch_readback():
-    """Every way a tensor's values reach Python or numpy raises inside the block."""
-    guard = pytest.MonkeyPatch()
-    for name in _READBACKS:
-        guard.setattr(torch.Tensor, name, _raiser)
-    try:
-        yield
-    finally:
-        guard.undo()
-
-
 def test_guard_catches_a_transfer():
-    with _no_torch_readback(), pytest.raises(_HostTransfer):
+    with no_torch_readback(), pytest.raises(HostTransfer):
         float(torch.ones(()))
-    with _no_torch_readback(), pytest.raises(_HostTransfer):
+    with no_torch_readback(), pytest.raises(HostTransfer):
         np.asarray(torch.ones(3))
-    with _no_torch_readback(), pytest.raises(_HostTransfer):
+    with no_torch_readback(), pytest.raises(HostTransfer):
         if torch.ones(()) > 0:
             pass
 
@@ -215,7 +191,7 @@ def test_torch_fit_makes_no_host_transfer(rng, cv):
     Xt, Yt = _torch(X), _torch(Y)
     cv_arg = np.arange(X.shape[0]) % 3 if cv == "ids" else cv
     est = RidgeCV(cv=cv_arg, alpha_per_target=True, rule="1se" if cv != "gcv" else "min")
-    with _no_torch_readback():
+    with no_torch_readback():
         est.fit(Xt, Yt)
         Ridge(alpha=np.linspace(1, 5, Y.shape[1])).fit(Xt, Yt)
     assert est.selection_.mean.shape == (100, Y.shape[1])  # readable after the fit
@@ -290,7 +266,7 @@ def test_cuda_float32_without_readback(rng):
     X, Y = _data(rng, dtype=np.float32)
     ref = RidgeCV(alphas=GRID, cv=5, alpha_per_target=True).fit(X, Y)
     Xc, Yc = _cuda(X), _cuda(Y)
-    with _no_torch_readback():
+    with no_torch_readback():
         got = RidgeCV(alphas=GRID, cv=5, alpha_per_target=True).fit(Xc, Yc)
     assert got.coef_.dtype == torch.float32 and got.coef_.is_cuda
     np.testing.assert_allclose(to_numpy(got.coef_), ref.coef_, rtol=1e-5,

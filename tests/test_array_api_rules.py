@@ -7,8 +7,6 @@ and CuPy (marked ``gpu``) where a CUDA device exists."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 
@@ -18,6 +16,8 @@ from ridgekit.select import _formulas as F
 torch = pytest.importorskip("torch", reason="torch is not installed")
 xps = pytest.importorskip("array_api_strict", reason="array-api-strict is not installed")
 pytest.importorskip("array_api_compat", reason="array-api-compat is not installed")
+
+from _xp_guard import HostTransfer, no_torch_readback  # noqa: E402
 
 from ridgekit.xp._namespace import to_numpy  # noqa: E402
 
@@ -199,36 +199,13 @@ def test_device_float32_within_1e5(rng, backend, cv):
 
 
 # ------------------------------------------------------------ no host transfer
-_READBACKS = ("numpy", "__array__", "item", "tolist", "__bool__", "__float__", "__int__",
-              "__index__", "cpu")
-
-
-class _HostTransfer(AssertionError):
-    pass
-
-
-def _raiser(*args, **kwargs):
-    raise _HostTransfer("device-to-host transfer inside the fit")
-
-
-@contextlib.contextmanager
-def _no_torch_readback():
-    guard = pytest.MonkeyPatch()
-    for name in _READBACKS:
-        guard.setattr(torch.Tensor, name, _raiser)
-    try:
-        yield
-    finally:
-        guard.undo()
-
-
 @pytest.mark.parametrize(("cv", "per_target"), CASES)
 def test_new_paths_make_no_host_transfer(rng, cv, per_target):
     X, Y, w = _data(rng)
     Xt, Yt, wt = torch.asarray(X), torch.asarray(Y), torch.asarray(w)
     kw = _kw(cv, X.shape[0], per_target)
     kw.pop("alphas", None)  # the default grid, built on the device
-    with _no_torch_readback():
+    with no_torch_readback():
         est = RidgeCV(**kw).fit(Xt, Yt, sample_weight=wt)
         RidgeCV(**kw).fit(Xt, Yt, sample_weight=w)  # host weights: host -> device only
         Ridge(alpha=1.0).fit(Xt, Yt, sample_weight=wt)
@@ -236,7 +213,7 @@ def test_new_paths_make_no_host_transfer(rng, cv, per_target):
 
 
 def test_guard_sees_a_transfer():
-    with _no_torch_readback(), pytest.raises(_HostTransfer):
+    with no_torch_readback(), pytest.raises(HostTransfer):
         bool(torch.ones(()) > 0)
 
 

@@ -381,3 +381,32 @@ def test_sparse_x_equals_dense(rng, cv):
     assert sp.alpha_ == dense.alpha_
     np.testing.assert_allclose(sp.coef_, dense.coef_, rtol=1e-9)
     np.testing.assert_allclose(sp.selection_.mean, dense.selection_.mean, rtol=1e-9)
+
+
+def test_kfold_partial_fractions_equal_the_direct_product(rng):
+    """numpy's partial-fraction form of the fold's quadratic term equals the direct
+    product ||A (g ∘ S)||² wherever its rounding check accepts a λ, and the check rejects
+    the rows where the split cancels (high signal-to-noise near λ = 0)."""
+    from ridgekit.moments import FoldMoments
+    from ridgekit.select import _formulas as F
+    from ridgekit.select.kfold import FoldCurve
+
+    seen = set()
+    for snr in (0.05, 30.0):
+        X = rng.standard_normal((300, 40)) @ np.diag(np.logspace(0, 1.5, 40)) + 2.0
+        Y = X @ rng.standard_normal((40, 30)) * snr + rng.standard_normal((300, 30))
+        fm = FoldMoments.from_arrays(X, Y, np.arange(300) % 5)
+        curve = FoldCurve(next(iter(fm.training())), fm.folds[0])
+        P = curve._pieces
+        grid = np.geomspace(P["mu"][-1] * 1e-6, P["mu"][0] * 1e4, 25)
+        G = 1.0 / (P["mu"][:, None] + grid[None, :])
+        cross = (P["BS"].T @ G).T
+        shift = P["dy"][None, :] - (P["GS"].T @ G).T
+        quad, ok = F._quad_partial_fractions(P, G, cross, shift)
+        direct = F._quad_direct(np, P["A"], P["scaled"], G, F.FOLD_BLOCK_BYTES)
+        sse = P["cyy"] - 2 * cross + direct + P["s"] * shift**2
+        np.testing.assert_allclose((quad - direct)[ok] / sse[ok], 0.0, atol=1e-11)
+        seen |= set(ok.tolist())
+        # the curve itself (with the fallback) equals the direct evaluation
+        np.testing.assert_allclose(curve.mse(grid), np.maximum(sse, 0) / P["s"], rtol=1e-10)
+    assert seen == {True, False}

@@ -152,3 +152,58 @@ def test_ctrl_c_says_interrupted_once(tmp_path):
     np.save(tmp_path / "big.npy", np.c_[X, X.sum(1)])
     ctrl_c_leaves_nothing(["fit", tmp_path / "big.npy", "-t", "x6", "--cv", "10"], tmp_path,
                           attempts=1, max_delay=0.2, seed=1)
+
+
+def test_enet_gcv_over_files_gives_the_real_reason(parts):
+    folder, X, y = parts
+    done = run("fit", "pq/*.parquet", "-t", "y", "--cv", "gcv", "--l1-ratio", "0.5",
+               cwd=folder)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "the elastic net chooses α by k-fold only" in done.stderr
+    ridge = run("-q", "fit", "pq/*.parquet", "-t", "y", "--cv", "gcv", cwd=folder)
+    assert ridge.returncode == 0, ridge.stderr
+
+
+def test_refused_scheduler_is_refused_fast(parts):
+    import socket
+    import time
+
+    pytest.importorskip("distributed")
+    folder, X, y = parts
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.perf_counter()
+    done = run("fit", "pq/*.parquet", "-t", "y", "--scheduler", f"tcp://127.0.0.1:{port}",
+               "--timeout", "30", "--out", "s.npz", cwd=folder)
+    assert time.perf_counter() - start < 25  # not the 30 s of --timeout
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert f"tcp://127.0.0.1:{port}: connection refused" in done.stderr
+    assert not (folder / "s.npz").exists()
+    bad = run("fit", "pq/*.parquet", "-t", "y", "--scheduler", "nonsense://x", cwd=folder)
+    assert bad.returncode == 2 and "[" not in bad.stderr
+    assert "--scheduler nonsense://x: unknown address scheme 'nonsense'" in bad.stderr
+
+
+def test_busy_dashboard_port_prints_the_one_dask_took(parts):
+    import socket
+
+    pytest.importorskip("distributed")
+    folder, X, y = parts
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        holder.bind(("0.0.0.0", 8787))
+    except OSError:
+        pass  # already busy: the case under test either way
+    else:
+        holder.listen()
+    try:
+        done = run("fit", "pq/*.parquet", "-t", "y", "--cv", "3", "--dask", "--workers", "1",
+                   "--l1-ratio", "0.5", "--out", "e.npz", cwd=folder)
+    finally:
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr, done.stderr
+    links = re.findall(r"note: Dask dashboard: http://[\d.]+:(\d+)/status", done.stderr)
+    assert len(links) == 1 and links[0] != "8787"

@@ -67,8 +67,7 @@ class EnetFamily:
             return self.estimator(req).fit_moments(folds)
 
     def from_moments(self, total, req, rows=None):
-        raise UsageProblem(f"--cv {req.cv.name}: the elastic net chooses α by k-fold only; "
-                           "use --cv K (e.g. --cv 10)")
+        kfold_only(req)
 
     def fit_rows(self, req, X, y, w, cv):
         if isinstance(cv, str):
@@ -197,3 +196,9 @@ def standardize_rows(X):
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
     return (X - mean) / scale, mean, scale
+
+
+def kfold_only(req) -> None:
+    """Refuse a --cv that is not k-fold for the elastic net (no closed-form rule)."""
+    raise UsageProblem(f"--cv {req.cv.name}: the elastic net chooses α by k-fold only; "
+                       "use --cv K (e.g. --cv 10)")

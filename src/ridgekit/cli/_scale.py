@@ -32,6 +32,68 @@ def wants_files(data, dask: bool, scheduler: str | None) -> bool:
 def fit_over_files(req, *, dask: bool, scheduler: str | None, n_workers: int | None,
                    timeout: float | None):
     """Fit over the files of ``req.data``; returns a FitOutcome."""
+    if scheduler is not None:
+        check_scheduler(scheduler, timeout)
+    with _quiet_cluster():
+        return _fit_over_files(req, dask=dask, scheduler=scheduler, n_workers=n_workers,
+                               timeout=timeout)
+
+
+def check_scheduler(address: str, timeout: float | None) -> None:
+    """Refuse a --scheduler address at once when its scheme is unknown or a TCP host
+    refuses the connection (rather than waiting the whole timeout); an address that
+    does not answer is left to Dask's own wait."""
+    import socket
+
+    try:
+        from distributed.comm import registry
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        return  # dask_client says what to install
+    scheme = address.split("://", 1)[0] if "://" in address else "tcp"
+    if scheme not in registry.backends:
+        raise UsageProblem(f"--scheduler {address}: unknown address scheme {scheme!r} "
+                           f"(known: {', '.join(sorted(registry.backends))})")
+    if scheme != "tcp":
+        return
+    try:
+        host, port = parse_host_port(parse_address(address)[1])
+    except (ValueError, TypeError) as exc:
+        raise UsageProblem(f"--scheduler {address}: {exc}") from None
+    try:
+        with socket.create_connection((host, int(port)), timeout=min(timeout or 10.0, 2.0)):
+            pass
+    except ConnectionRefusedError:
+        raise UsageProblem(f"cannot reach the Dask scheduler at {address}: connection "
+                           "refused (nothing listens there); check the address and that the "
+                           "scheduler is running") from None
+    except OSError as exc:
+        if isinstance(exc, socket.gaierror):
+            raise UsageProblem(f"cannot reach the Dask scheduler at {address}: unknown "
+                               f"host {host!r}") from None
+        # a time-out or another network error: Dask waits and reports
+
+
+@contextmanager
+def _quiet_cluster():
+    """Dask's start-up chatter is no warning of ridgekit's: 'Port 8787 is already in use'
+    (the dashboard then takes a free port, and the note prints the one it took) and the
+    ResourceWarning of the socket Dask used to probe the port."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+        warnings.filterwarnings("ignore", category=ResourceWarning,
+                                message=r"unclosed <socket")
+        try:
+            yield
+        finally:
+            gc.collect()  # the unclosed socket's warning, while it is still filtered
+
+
+def _fit_over_files(req, *, dask: bool, scheduler: str | None, n_workers: int | None,
+                    timeout: float | None):
     from ridgekit.cli._pipeline import FAMILIES, FitOutcome, standardize_folds
 
     family = FAMILIES[req.family]
@@ -41,10 +103,13 @@ def fit_over_files(req, *, dask: bool, scheduler: str | None, n_workers: int | N
     if req.folds_column is not None:
         raise UsageProblem("--folds-column is not available over several files or on Dask; "
                            "the folds are hashed from each row's position")
-    if req.cv.kind == "loo" or (req.cv.kind == "rule" and family.name != "ridge"):
-        raise UsageProblem(f"--cv {req.cv.name} over files or on Dask: use k-fold (--cv K)"
-                           + (" or a rule that needs only moments (gcv, ...)"
-                              if family.name == "ridge" else ""))
+    if family.name == "enet" and req.cv.kind != "kfold":
+        from ridgekit.cli._families import kfold_only
+
+        kfold_only(req)
+    if req.cv.kind == "loo":
+        raise UsageProblem(f"--cv {req.cv.name} over files or on Dask: use k-fold (--cv K) "
+                           "or a rule that needs only moments (gcv, ...)")
     if not glob.glob(str(req.data)) and not Path(str(req.data)).exists():
         raise UsageProblem(f"no files match {req.data}")
     cv = req.cv.folds if req.cv.kind == "kfold" else req.cv.name
@@ -98,5 +163,5 @@ def _client(dask: bool, scheduler: str | None, n_workers: int | None, timeout: f
         yield client
 
 
-def _dashboard(link: str) -> None:
-    note(f"Dask dashboard: {link}")
+def _dashboard(link: str | None) -> None:
+    note(f"Dask dashboard: {link}" if link else "Dask dashboard: none (install bokeh for it)")

@@ -207,3 +207,32 @@ def test_busy_dashboard_port_prints_the_one_dask_took(parts):
     assert "warning" not in done.stderr, done.stderr
     links = re.findall(r"note: Dask dashboard: http://[\d.]+:(\d+)/status", done.stderr)
     assert len(links) == 1 and links[0] != "8787"
+
+
+def test_unequal_folds_weighted_by_size_as_documented(parts, tmp_path):
+    """--help says fold MSEs are weighted by fold size (cv.glmnet): check the stored CV
+    curve against scikit-learn Ridge fitted fold by fold, and that --help says it."""
+    from sklearn.linear_model import Ridge
+
+    from ridgekit.io import load
+
+    folder, X, y = parts
+    fold = np.repeat([0, 1, 2], [40, 100, 160])  # unequal folds
+    lines = [",".join([*NAMES, "y", "fold"])] + [
+        ",".join([*(repr(float(v)) for v in [*r, t]), str(f)])
+        for r, t, f in zip(X, y, fold, strict=True)]
+    (tmp_path / "f.csv").write_text("\n".join(lines) + "\n")
+    grid = [0.1, 10.0, 300.0]
+    done = run("-q", "fit", "f.csv", "-t", "y", "--features", ",".join(NAMES),
+               "--folds-column", "fold", "--alphas", ",".join(map(str, grid)),
+               "--out", "m.npz", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    mean = np.ravel(load(tmp_path / "m.npz").selection.mean)
+    per_fold = np.array([[np.mean((Ridge(alpha=a).fit(X[fold != k], y[fold != k])
+                                   .predict(X[fold == k]) - y[fold == k]) ** 2)
+                          for a in grid] for k in range(3)])
+    sizes = np.bincount(fold)
+    assert mean == pytest.approx(sizes @ per_fold / sizes.sum(), rel=1e-8)
+    assert not np.allclose(mean, per_fold.mean(0), rtol=1e-3)  # not the plain mean
+    text = " ".join(run("fit", "--help").stdout.split())
+    assert "weighted by the fold's size" in text and "unweighted" in text

@@ -71,7 +71,8 @@ def fit(
                                       help="Weight column."),
     folds_column: str = typer.Option(None, "--folds-column", metavar="COLUMN",
                                      help="Column of fold numbers (glmnet's foldid) instead "
-                                          "of random folds."),
+                                          "of random folds; fold errors are weighted by "
+                                          "fold size, as cv.glmnet."),
     index_col: str = typer.Option(None, "--index-col", metavar="COLUMN",
                                   help="Column of row labels, not used (default: an unnamed "
                                        "first column; 'none' for no index)."),
@@ -80,7 +81,8 @@ def fit(
     out: Path = typer.Option(None, "--out", "-o", metavar="MODEL",
                              help="Model file to write (.npz)."),
     seed: int = typer.Option(0, metavar="INT",
-                             help="Seed of the folds: KFold(shuffle=True, random_state=seed)."),
+                             help="Seed of the folds: the rows of KFold(shuffle=True, "
+                                  "random_state=seed)."),
     fmt: str = typer.Option(None, "--format", metavar="FORMAT",
                             help="Data format when the suffix does not tell: csv, tsv, "
                                  "parquet, npy, npz or svmlight."),
@@ -100,9 +102,15 @@ def fit(
 
     Ridge and the elastic net stream the file: k-fold in one pass into per-fold moments
     (memory O(p²) per fold), the closed-form rules from the moments of one pass, exact
-    leave-one-out with a second blocked pass. Folds are those of scikit-learn's
-    KFold(shuffle=True, random_state=SEED). --family binomial/multinomial reads the file
-    into memory (StratifiedKFold(shuffle=True, random_state=SEED) for --cv K).
+    leave-one-out with a second blocked pass. The folds are the row sets of
+    scikit-learn's KFold(shuffle=True, random_state=SEED) (over files or Dask:
+    HashFolds(K, SEED)). The CV error of each λ is glmnet's (cv.glmnet): the fold MSEs
+    weighted by the fold's size (sum of --sample-weight), i.e. the mean over held-out
+    rows, and its SE likewise. scikit-learn's *CV average the fold errors unweighted, so
+    with folds of unequal size (--folds-column, --sample-weight, n not a multiple of K)
+    the chosen λ can differ from theirs; with equal folds they agree.
+    --family binomial/multinomial reads the file into memory
+    (StratifiedKFold(shuffle=True, random_state=SEED) for --cv K).
 
     Examples:
 

@@ -31,12 +31,13 @@ plot (:mod:`ridgekit._report_families`).
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from ridgekit._report_parts import _e, _kv
 
 __all__ = ["write_report"]
 
@@ -351,7 +352,7 @@ def _summary_section(ctx: _Context, target_name: str, data_source) -> str:
     rows.append(("intercept fitted", "yes" if ctx.fit_intercept else "no"))
     if ctx.x_scale is not None or ctx.x_mean is not None:
         rows.append(("preprocessing", "standardization (X − mean) / scale before the model"))
-    head = _kv_table(rows)
+    head = _kv(rows)
     stats = _column_stats(ctx.X, ctx.w)
     y_stats = _column_stats(ctx.y[:, None], ctx.w)[0]
     body = [_stat_row(_e(target_name) + " (target)", y_stats)]
@@ -403,7 +404,7 @@ def _model_section(ctx: _Context) -> str:
     if ctx.metadata is not None:
         rows.append(("model file", f"schema {ctx.metadata.get('schema_version')}, written "
                                    f"{_e(str(ctx.metadata.get('created')))}"))
-    return "<h2>Model</h2>\n" + _kv_table(rows)
+    return "<h2>Model</h2>\n" + _kv(rows)
 
 
 def _conditioning_section(ctx: _Context) -> str:
@@ -416,7 +417,7 @@ def _conditioning_section(ctx: _Context) -> str:
     if ctx.alpha is not None:
         rows.append((f"κ(XᵀX + λI) at λ = {ctx.alpha:.4g}", _fmt_cond(ctx.cond(ctx.alpha))))
     rows.append(("decomposition", _e(ctx.spectrum.representation)))
-    return "<h2>Conditioning</h2>\n" + _kv_table(rows)
+    return "<h2>Conditioning</h2>\n" + _kv(rows)
 
 
 def _figures_section(ctx: _Context) -> str:
@@ -454,21 +455,12 @@ def _figures_section(ctx: _Context) -> str:
 
 
 # ============================================================================ helpers
-def _e(text: str) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _fmt(value: float, spec: str) -> str:
     return "—" if not np.isfinite(value) else format(value, spec)
 
 
 def _fmt_cond(value: float) -> str:
     return "∞ (singular)" if not np.isfinite(value) else f"{value:.4g}"
-
-
-def _kv_table(rows) -> str:
-    return "<table>" + "".join(f"<tr><th class=\"name\">{_e(k)}</th><td class=\"name\">{v}</td>"
-                               "</tr>" for k, v in rows) + "</table>"
 
 
 def _column_stats(A: np.ndarray, w) -> np.ndarray:

@@ -254,3 +254,28 @@ def test_logistic_l1_ratio_refused_with_the_reason(tmp_path, family, says):
     # l1_ratio 0 is L2: still fitted
     assert run("-q", "fit", "c.csv", "-t", "label", "--family", family, "--l1-ratio", "0",
                "--cv", "3", cwd=tmp_path).returncode == 0
+
+
+def test_messages_without_numpy_reprs(tmp_path):
+    (tmp_path / "h.csv").write_text("a,b,y\n")
+    (tmp_path / "one.csv").write_text("a,label\n1,yes\n2,yes\n3,yes\n")
+    (tmp_path / "r.csv").write_text("a,y\n" + "\n".join(f"{i},{i % 3}" for i in range(30)))
+    cases = [
+        (["fit", "h.csv", "-t", "y"], "h.csv has no data rows"),
+        (["fit", "one.csv", "-t", "label", "--family", "binomial"], "one class only ('yes')"),
+        (["fit", "r.csv", "-t", "y", "--l1-ratio", "0.5", "--alphas", "0,1"],
+         "--alphas: the elastic net needs values > 0; got 0"),
+    ]
+    for args, says in cases:
+        done = run(*args, cwd=tmp_path)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+        assert says in done.stderr
+        assert "np." not in done.stderr and "array(" not in done.stderr
+
+
+def test_tidy_drops_numpy_reprs():
+    from ridgekit.cli._common import tidy
+
+    assert tidy("got array([0.])") == "got 0"
+    assert tidy("class (np.str_('yes'))") == "class ('yes')"
+    assert tidy("got array([1.5, 2.])") == "got 1.5, 2"

@@ -116,7 +116,8 @@ def echo(text) -> None:
             else console.print(text)
 
 
-_NP_SCALAR = re.compile(r"np\.(?:float|int|uint)\d+\(([^()]*)\)")
+_NP_SCALAR = re.compile(r"np\.(?:(?:float|int|uint)\d+|str_|bool_?)\(([^()]*)\)")
+_NP_ARRAY = re.compile(r"array\(\[([^\[\]()]*)\](?:, dtype=[\w.<>']+)?\)")
 _LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:e[-+]?\d+)?(?![\w.])")
 _TEMP_NAME = re.compile(r"'?\S*\.[^/\s']+\.[a-z0-9_]{8}\.tmp'?\s*->\s*")
 
@@ -126,6 +127,7 @@ def tidy(message: str) -> str:
     significant digits, temporary file names dropped."""
     text = str(message).strip().splitlines()[0] if str(message).strip() else "failed"
     text = _NP_SCALAR.sub(r"\1", text)
+    text = _NP_ARRAY.sub(lambda m: re.sub(r"(?<=\d)\.(?!\d)", "", m.group(1).strip()), text)
     text = _TEMP_NAME.sub("", text)
     return _LONG_FLOAT.sub(lambda m: num(float(m.group(0))), text)
 

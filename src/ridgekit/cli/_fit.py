@@ -134,6 +134,9 @@ def fit(
             raise UsageProblem("--cv df needs --df, e.g. --df 5")
         grid = parse_alphas(alphas)
         name = _family_name(family, parse_l1_ratio(l1_ratio), scoring)
+        if name == "enet" and grid is not None and not (grid > 0).all():
+            raise UsageProblem("--alphas: the elastic net needs values > 0; got "
+                               f"{num(grid[grid <= 0][0])}")
         check_output(out, "model file")
         if workers is not None and workers < 1:
             raise UsageProblem(f"--workers {workers}: give at least 1")

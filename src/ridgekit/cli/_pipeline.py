@@ -236,6 +236,8 @@ def _fold_pass(req: FitRequest, reader, out: FitOutcome):
     n = reader.n_rows
     if n is None:
         n = _count_rows(reader)
+    if n == 0:
+        raise UsageProblem(f"{reader.path} has no data rows")
     for _attempt in range(2):
         rule = fold_rule(k, n, req.seed)
         with reading("reading + moments") as bar:

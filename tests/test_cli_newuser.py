@@ -279,3 +279,13 @@ def test_tidy_drops_numpy_reprs():
     assert tidy("got array([0.])") == "got 0"
     assert tidy("class (np.str_('yes'))") == "class ('yes')"
     assert tidy("got array([1.5, 2.])") == "got 1.5, 2"
+
+
+@pytest.mark.parametrize("family", ["binomial", "multinomial"])
+def test_continuous_label_says_drop_family(parts, family):
+    folder, X, y = parts
+    done = run("fit", "d.csv", "-t", "y", "--family", family, cwd=folder)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "looks continuous" in done.stderr and "drop --family" in done.stderr
+    assert f"({len(np.unique(y))} distinct values" in done.stderr
+    assert "use --family multinomial" not in done.stderr

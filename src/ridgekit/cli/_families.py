@@ -129,6 +129,11 @@ class LogisticFamily:
             data = read_labelled(req.data, req.target, req.features, req.weight,
                                  format=req.format, progress=bar, index_col=req.index_col)
         classes = np.unique(data.y)
+        if classes.dtype.kind == "f" and not np.all(classes == np.round(classes)):
+            raise UsageProblem(f"label column {data.target_name!r} looks continuous "
+                               f"({classes.size:,} distinct values, not all whole numbers): "
+                               f"--family {self.name} needs class labels; drop --family for "
+                               "regression")
         if classes.size < 2:
             raise UsageProblem(f"label column {data.target_name!r} holds one class only "
                                f"({classes[0]!r}); a classifier needs at least two")

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit._validation import check_alpha_grid
 from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
-from ridgekit.linear_model._enet_problem import Problem, build_problem, penalty_for
+from ridgekit.linear_model._enet_problem import Problem, build_problem, penalty_for, ridge_floor
 from ridgekit.sparse import alpha_grid, alpha_max, check_l1_ratio, solve_path
 
 __all__ = ["ElasticNet", "Lasso", "ENetPath", "enet_path", "lasso_path"]
@@ -341,7 +341,7 @@ def enet_path(X, y, *, l1_ratio: float = 0.5, eps: float = 1e-3, n_alphas: int =
     t = Y.shape[1]
     if alphas is None:
         amax = max(alpha_max(problem.design(k), penalty) for k in range(t))
-        grid = alpha_grid(amax, n_alphas, eps)
+        grid = alpha_grid(amax, n_alphas, eps, rho, ridge_floor(problem.design(0), penalty))
     else:
         grid = check_grid(alphas)
     coefs = np.empty((grid.size, t, problem.n_features))

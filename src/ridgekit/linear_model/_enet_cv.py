@@ -31,6 +31,7 @@ from ridgekit.linear_model._enet_problem import (
     choose_route,
     penalty_for,
     problem_from_moments,
+    ridge_floor,
 )
 from ridgekit.linear_model._enet_relax import relax_mix, relaxed_coefs
 from ridgekit.moments import FoldMoments, Moments
@@ -65,7 +66,9 @@ class ElasticNetCV(LinearRegressorBase):
         A list is searched jointly with α (scikit-learn's convention).
     eps : float, default=1e-3
         Default grid: from :math:`\\alpha_{max}` (weighted, on the whole data, per
-        ``l1_ratio``) down to ``eps`` :math:`\\cdot\\,\\alpha_{max}`.
+        ``l1_ratio``) down to ``eps`` :math:`\\cdot\\,\\alpha_{max}` (three decades lower still
+        for ``l1_ratio`` below 1e-3, where :math:`\\alpha_{max}` is glmnet's ridge value; see
+        :func:`ridgekit.sparse._path.alpha_grid`).
     alphas : int or array-like, default=100
         Number of grid values, or the grid itself (values > 0).
     cv : None, int, fold-id array or splitter, default=None
@@ -269,7 +272,8 @@ class ElasticNetCV(LinearRegressorBase):
         if isinstance(self.alphas, numbers.Integral):
             penalty = self._penalty(problem.scale, problem.n_features, rho)
             amax = max(alpha_max(problem.design(k), penalty) for k in range(t))
-            return alpha_grid(amax, int(self.alphas), self.eps)
+            return alpha_grid(amax, int(self.alphas), self.eps, rho,
+                              ridge_floor(problem.design(0), penalty))
         return check_grid(self.alphas)
 
     def _finish(self, full, ratios, grids, errors, selections, i_best, g_best, gammas, kind,

@@ -103,3 +103,33 @@ def penalty_for(problem_scale, p: int, l1_ratio, standardize: bool, penalty_fact
     """The :class:`ridgekit.sparse.Penalty` of the options (scale only when standardizing)."""
     return make_penalty(p, l1_ratio, penalty_factor, lower_bounds, upper_bounds, positive,
                         problem_scale if standardize else None)
+
+
+def ridge_floor(design, penalty) -> float | None:
+    """The bottom of a default grid for a (nearly) pure L2 penalty, from the spectrum.
+
+    With ``l1_ratio`` below 1e-3 a lasso-style grid (``eps`` times glmnet's ridge
+    :math:`\\alpha_{max}`) says nothing about where a ridge optimum lies. On the Gram route
+    the ridge part of the objective, :math:`\\tfrac12\\beta^TG\\beta - c^T\\beta +
+    \\tfrac{\\alpha(1-\\rho)}2\\sum_j w_j\\beta_j^2`, has effective degrees of freedom
+    :math:`\\sum_i \\mu_i/(\\mu_i+\\alpha)` with :math:`\\mu` the eigenvalues of
+    :math:`D^{-1/2}GD^{-1/2}/(1-\\rho)`, :math:`D = \\mathrm{diag}(w)` over the penalized
+    features; the floor is the α of df = rank·(1 − 1e-3), the bottom of ridge's own default
+    grid (:func:`ridgekit.select.grid.default_alphas`). None off the Gram route.
+    """
+    from ridgekit.select._formulas import alphas_for_df
+    from ridgekit.select.grid import DEFAULT_DF_GAP
+
+    if not isinstance(design, GramDesign) or penalty.l1_ratio >= 1.0:
+        return None
+    w = penalty.l2_weight * (1.0 - penalty.l1_ratio)
+    keep = w > 0
+    if not keep.any():
+        return None
+    s = 1.0 / np.sqrt(w[keep])
+    mu = np.linalg.eigvalsh(design.G[np.ix_(keep, keep)] * s[:, None] * s[None, :])
+    mu = mu[mu > mu.max() * mu.size * np.finfo(float).eps] if mu.max() > 0 else mu[:0]
+    if mu.size == 0:
+        return None
+    df_hi = mu.size * (1.0 - DEFAULT_DF_GAP) if mu.size > 1 else 0.9
+    return float(alphas_for_df(mu, np.array([df_hi]))[0])

@@ -40,6 +40,10 @@ except ImportError:  # pragma: no cover
         pass
 
 
+#: l1_ratio below which alpha_max is taken at this ratio (glmnet's ridge grid)
+RIDGE_RATIO = 1e-3
+
+
 @dataclass
 class PathSolution:
     """Coefficients (L, p), duality gaps (L,), epochs (L,) and the gap tolerance used."""
@@ -234,7 +238,7 @@ def alpha_max(design, penalty: Penalty, tol: float = 1e-4) -> float:
         design.cd(beta, forced, zeros, zeros, penalty.lower, penalty.upper, 100_000,
                   tol * 1e-4 * max(design.yy, np.finfo(float).tiny))
     g = design.gradient(beta)
-    rho = max(penalty.l1_ratio, 1e-3)
+    rho = max(penalty.l1_ratio, RIDGE_RATIO)
     vals = np.abs(g)
     vals = np.where(np.isfinite(penalty.upper) & (g > 0) & (beta >= penalty.upper), 0, vals)
     vals = np.where(np.isfinite(penalty.lower) & (g < 0) & (beta <= penalty.lower), 0, vals)
@@ -242,11 +246,24 @@ def alpha_max(design, penalty: Penalty, tol: float = 1e-4) -> float:
     return amax if amax > 0 else np.finfo(float).tiny ** 0.5
 
 
-def alpha_grid(amax: float, n_alphas: int = 100, eps: float = 1e-3) -> np.ndarray:
+def alpha_grid(amax: float, n_alphas: int = 100, eps: float = 1e-3,
+               l1_ratio: float = 1.0, floor: float | None = None) -> np.ndarray:
     """scikit-learn's grid: ``n_alphas`` log-spaced values from ``amax`` down to
-    ``eps * amax``."""
+    ``eps * amax``.
+
+    Below ``l1_ratio`` = 1e-3 (ridge or nearly), :func:`alpha_max` is glmnet's
+    :math:`\\max_j|g_j|/10^{-3}`, a thousand times the lasso's, and a grid of ``eps``
+    would stop at the lasso's :math:`\\alpha_{max}`, far above where a ridge optimum lies;
+    there the grid runs down to ``floor`` (ridge's own grid bottom from the spectrum, see
+    :func:`ridgekit.linear_model._enet_problem.ridge_floor`) where that is known, else
+    ``eps`` :math:`\\cdot 10^{-3}` lower (six decades by default), so that a pure or
+    nearly pure L2 candidate is not handicapped.
+    """
     if n_alphas < 1:
         raise ValueError(f"n_alphas must be >= 1; got {n_alphas}")
     if not 0 < eps < 1:
         raise ValueError(f"eps must lie in (0, 1); got {eps}")
-    return np.geomspace(amax, amax * eps, int(n_alphas))
+    low = amax * eps
+    if l1_ratio < RIDGE_RATIO:
+        low = min(low, floor) if floor is not None and 0 < floor < amax else low * RIDGE_RATIO
+    return np.geomspace(amax, low, int(n_alphas))

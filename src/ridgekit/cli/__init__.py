@@ -71,6 +71,17 @@ def version() -> None:
     typer.echo(__version__)
 
 
+_GLOBAL = ("-q", "--quiet", "--progress", "--no-progress")
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """``ridgekit fit -q ...`` as ``ridgekit -q fit ...``: the global flags (they take no
+    value) are accepted after the subcommand too, up to a ``--``."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _GLOBAL]
+    return flags + [a for a in args[:end] if a not in _GLOBAL] + args[end:]
+
+
 def _show_usage_error(self, file=None) -> None:
     sys.stderr.write(_common.usage_line(self) + "\n")
 
@@ -80,6 +91,7 @@ def main() -> None:  # pragma: no cover - console entry point
 
     # one line ``error: ...`` (exit 2) instead of click's usage block
     click_exceptions.UsageError.show = _show_usage_error
+    sys.argv[1:] = _global_options_first(sys.argv[1:])
     code = 0
     try:
         app()

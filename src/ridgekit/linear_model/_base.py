@@ -41,6 +41,18 @@ def validate_xy(estimator, X, y, sample_weight=None, accept_sparse=("csr", "csc"
     return X, Y, w, y_was_1d
 
 
+def lazy_on_dask(est, X, method: str):
+    """A lazy ``dask.array`` of ``est.<method>(X)`` when X is a Dask collection (each row
+    block predicted where it lives, :func:`ridgekit.scale.predict.lazy`), else None."""
+    from ridgekit.scale.dask import is_dask_collection
+
+    if not is_dask_collection(X):
+        return None
+    from ridgekit.scale.predict import lazy
+
+    return lazy(est, X, method)
+
+
 class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """``predict`` = X coef_ᵀ + intercept_ for fitted linear models."""
 
@@ -54,7 +66,10 @@ class LinearRegressorBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_targets)
+            A lazy ``dask.array`` when X is a Dask collection.
         """
+        if (out := lazy_on_dask(self, X, "predict")) is not None:
+            return out
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)

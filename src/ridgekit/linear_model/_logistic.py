@@ -27,6 +27,7 @@ from ridgekit.glm import (
     family_for,
     fit_path,
 )
+from ridgekit.linear_model._base import lazy_on_dask
 
 __all__ = ["LogisticRidge", "logistic_path", "build_problem", "LogisticClassifierBase"]
 
@@ -154,6 +155,8 @@ class LogisticClassifierBase(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """Linear predictor: (n,) for two classes (log-odds of ``classes_[1]``), else (n, K)."""
+        if (lazy := lazy_on_dask(self, X, "decision_function")) is not None:
+            return lazy
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
@@ -162,15 +165,21 @@ class LogisticClassifierBase(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Class probabilities, shape (n, n_classes), columns in ``classes_`` order."""
+        if (lazy := lazy_on_dask(self, X, "predict_proba")) is not None:
+            return lazy
         eta = self.decision_function(X)
         return family_for(self.classes_.size).proba(eta[:, None] if eta.ndim == 1 else eta)
 
     def predict_log_proba(self, X):
+        if (lazy := lazy_on_dask(self, X, "predict_log_proba")) is not None:
+            return lazy
         eta = self.decision_function(X)
         return family_for(self.classes_.size).log_proba(eta[:, None] if eta.ndim == 1
                                                         else eta)
 
     def predict(self, X):
+        if (lazy := lazy_on_dask(self, X, "predict")) is not None:
+            return lazy
         eta = self.decision_function(X)
         idx = (eta > 0).astype(int) if eta.ndim == 1 else np.argmax(eta, axis=1)
         return self.classes_[idx]

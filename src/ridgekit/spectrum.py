@@ -167,9 +167,11 @@ class Spectrum:
         return self.rss0 + np.einsum("rt,rt->t", self.uty, self.uty)
 
     def filter_factors(self, alphas) -> np.ndarray:
-        """:math:`f_j(\\lambda) = d_j^2/(d_j^2+\\lambda)`, shape (L, r)."""
-        a = as_grid(alphas)
-        return self.mu[None, :] / (self.mu[None, :] + a[:, None])
+        """:math:`f_j(\\lambda) = d_j^2/(d_j^2+\\lambda)`, shape (L, r)
+        (:func:`ridgekit.select._formulas.filter_factors`, shared with the device route)."""
+        from ridgekit.select._formulas import filter_factors
+
+        return filter_factors(self.mu, as_grid(alphas))
 
     def df(self, alphas) -> np.ndarray:
         """Effective degrees of freedom :math:`\\operatorname{tr} H = \\sum_j f_j` (+1 for
@@ -214,9 +216,11 @@ class Spectrum:
 
     # ----------------------------------------------------- criteria over λ
     def rss(self, alphas) -> np.ndarray:
-        """Weighted residual sum of squares on the training data, shape (L, t)."""
-        one_minus_f = 1.0 - self.filter_factors(alphas)
-        return self.rss0[None, :] + (one_minus_f**2) @ (self.uty**2)
+        """Weighted residual sum of squares on the training data, shape (L, t)
+        (:func:`ridgekit.select._formulas.rss`)."""
+        from ridgekit.select._formulas import rss
+
+        return rss(self.mu, self.uty, self.rss0, as_grid(alphas))
 
     def coef_norm(self, alphas) -> np.ndarray:
         """:math:`\\lVert\\beta(\\lambda)\\rVert_2`, shape (L, t)."""

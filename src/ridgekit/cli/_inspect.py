@@ -302,8 +302,9 @@ def _other_data(table_, source, user: dict) -> str | None:
 def report(
     model_file: Path = typer.Argument(..., metavar="MODEL", help="Model file from `fit`."),
     data: Path = typer.Option(None, metavar="DATA",
-                              help="Training data (default: the path stored in the model "
-                                   "file)."),
+                              help="Training data: a file, a directory or a quoted glob "
+                                   "(default: the one stored in the model file; a warning "
+                                   "when its row count is not the model's)."),
     out: Path = typer.Option(Path("ridgekit-report.html"), "--out", "-o", metavar="HTML",
                              help="HTML file to write."),
     fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),

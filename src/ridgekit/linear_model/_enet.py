@@ -149,7 +149,12 @@ class ElasticNet(LinearRegressorBase):
         if alpha == 0.0 and problem.route != "gram" and X.shape[1] > X.shape[0]:
             raise ValueError("alpha=0 with more features than samples has no unique "
                              "solution; use alpha > 0")
-        t = Y.shape[1]
+        return self._fit_problem(problem, penalty, y_was_1d, X.dtype, warm)
+
+    def _fit_problem(self, problem, penalty, y_was_1d: bool, dtype, warm=None):
+        """Coordinate descent at ``alpha`` on a built problem, each target on its own (the
+        in-memory fit and the Dask fit from moments share it)."""
+        t = problem.n_targets
         coef = np.empty((t, problem.n_features))
         gaps = np.empty(t)
         n_iter = []
@@ -157,13 +162,14 @@ class ElasticNet(LinearRegressorBase):
         if start is not None and start.shape != coef.shape:
             start = None
         for k in range(t):
-            sol = solve_path(problem.design(k), penalty, [alpha], self.tol, self.max_iter,
-                             None if start is None else start[k], self.screening)
+            sol = solve_path(problem.design(k), penalty, [float(self.alpha)], self.tol,
+                             self.max_iter, None if start is None else start[k],
+                             self.screening)
             coef[k] = sol.coefs[0]
             gaps[k] = sol.gaps[0]
             n_iter.append(int(sol.n_iter[0]))
         intercept = np.array([problem.intercept(coef[k], k) for k in range(t)])
-        self._store(coef, intercept, y_was_1d, X.dtype)
+        self._store(coef, intercept, y_was_1d, dtype)
         self.dual_gap_ = float(gaps[0]) if y_was_1d else gaps
         self.n_iter_ = n_iter[0] if y_was_1d else n_iter
         self.route_ = problem.route

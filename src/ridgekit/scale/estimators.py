@@ -287,7 +287,7 @@ def fit_enet(est, X, y, sample_weight=None):
     """``ElasticNet``/``Lasso.fit`` on a Dask X: one pass of moments, then coordinate
     descent on the Gram (``ElasticNet``'s gram route), each target on its own."""
     from ridgekit.linear_model._enet_problem import problem_from_moments
-    from ridgekit.sparse import check_l1_ratio, solve_path
+    from ridgekit.sparse import check_l1_ratio
 
     est._validate_params()
     check_l1_ratio(est.l1_ratio)
@@ -296,18 +296,4 @@ def fit_enet(est, X, y, sample_weight=None):
     fm, blocks = _total(est, X, y, sample_weight)
     problem = problem_from_moments(fm.total(), est.fit_intercept)
     penalty = est._penalty(problem)
-    t = blocks.n_targets
-    start = None if warm is None else np.atleast_2d(warm)
-    if start is not None and start.shape != (t, problem.n_features):
-        start = None
-    sols = [solve_path(problem.design(k), penalty, [float(est.alpha)], est.tol, est.max_iter,
-                       None if start is None else start[k], est.screening) for k in range(t)]
-    coef = np.array([s.coefs[0] for s in sols])
-    est._store(coef, np.array([problem.intercept(coef[k], k) for k in range(t)]),
-               blocks.y_was_1d, np.float64)
-    gaps = np.array([float(s.gaps[0]) for s in sols])
-    iters = [int(s.n_iter[0]) for s in sols]
-    est.dual_gap_ = float(gaps[0]) if blocks.y_was_1d else gaps
-    est.n_iter_ = iters[0] if blocks.y_was_1d else iters
-    est.route_ = "gram"
-    return est
+    return est._fit_problem(problem, penalty, blocks.y_was_1d, np.float64, warm)

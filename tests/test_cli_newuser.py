@@ -148,10 +148,12 @@ def test_ctrl_c_says_interrupted_once(tmp_path):
     from interrupts import ctrl_c_leaves_nothing
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(150_000, 6))
-    np.save(tmp_path / "big.npy", np.c_[X, X.sum(1)])
-    ctrl_c_leaves_nothing(["fit", tmp_path / "big.npy", "-t", "x6", "--cv", "10"], tmp_path,
-                          attempts=1, max_delay=0.2, seed=1)
+    X = rng.normal(size=(300_000, 6))
+    # CSV: parsed block by block, slow enough that the signal lands mid-fit
+    np.savetxt(tmp_path / "big.csv", np.c_[X, X.sum(1)], delimiter=",", fmt="%.6g",
+               header="a,b,c,d,e,f,y", comments="")
+    ctrl_c_leaves_nothing(["fit", tmp_path / "big.csv", "-t", "y", "--cv", "10"], tmp_path,
+                          attempts=2, max_delay=0.05, seed=1)
 
 
 def test_enet_gcv_over_files_gives_the_real_reason(parts):

@@ -38,8 +38,10 @@ def parts(tmp_path_factory):
     return folder, X, y
 
 
-def _text(html: Path) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.read_text()))
+def _text(page: Path) -> str:
+    import html
+
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text())))
 
 
 @pytest.mark.parametrize("spec", ["pq/*.parquet", "pq"])
@@ -323,3 +325,22 @@ def test_cv_minimum_per_l1_ratio_is_shown(parts):
     best = ref.mse_path_.mean(axis=2).min(axis=1)  # 300 rows: 5 equal folds
     assert float(shown["0.2"]) == pytest.approx(best[0], rel=1e-3)
     assert float(shown["1"]) == pytest.approx(best[1], rel=1e-3)
+
+
+def test_multinomial_report_draws_every_class(tmp_path):
+    rng = np.random.default_rng(2)
+    names = np.array(["setosa", "versicolor", "virginica"])
+    X = rng.normal(size=(150, 2))
+    labels = names[np.argmax(X @ [[1, 0, -1], [0, 1, -1]] + rng.normal(size=(150, 3)), 1)]
+    (tmp_path / "m.csv").write_text("a,b,sp\n" + "\n".join(
+        f"{r[0]},{r[1]},{t}" for r, t in zip(X, labels, strict=True)) + "\n")
+    assert run("-q", "fit", "m.csv", "-t", "sp", "--family", "multinomial", "--cv", "3",
+               "--out", "m.npz", cwd=tmp_path).returncode == 0
+    done = run("report", "m.npz", "--out", "r.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = _text(tmp_path / "r.html")
+    for name in names:
+        assert f"Coefficient path against λ and effective degrees of freedom of class '{name}'" \
+            in text
+        assert f"Calibration on the training rows of class '{name}'" in text
+    assert "np.str_" not in text

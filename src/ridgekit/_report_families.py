@@ -24,6 +24,9 @@ from ridgekit._report_parts import _MAX_ROWS, _e, _g, _kv
 
 __all__ = ["FamilyFit", "family_of", "family_sections"]
 
+#: a multinomial report draws a path and a calibration plot for at most this many classes
+_MAX_CLASS_FIGURES = 10
+
 
 def family_of(model) -> str:
     """``"ridge"``, ``"enet"`` or ``"classifier"`` for an estimator or a LoadedModel."""
@@ -252,13 +255,28 @@ def _figures(fit, X, y, names) -> str:
             figures.append((plot.classifier_cv_curve(holder),
                             f"{fit.selection.criterion} criterion over λ (± 1 standard "
                             "error), λ_min and λ_1se marked."))
-        if fit.path is not None:
-            figures.append((plot.coefficient_path(fit.path, feature_names=names),
-                            "Coefficient path against λ and effective degrees of freedom."))
         pred = _predictions(fit, X, y)
-        figures.append((plot.calibration_plot(pred),
-                        "Calibration on the training rows: observed fraction against mean "
-                        "predicted probability (bin counts beside the points)."))
+        # multinomial: every class's path and calibration (one figure each), up to a cap
+        many = len(pred.classes) > 2
+        shown = list(range(min(len(pred.classes), _MAX_CLASS_FIGURES))) if many else [None]
+        if many and len(pred.classes) > _MAX_CLASS_FIGURES:
+            figures_note = (f" (the first {_MAX_CLASS_FIGURES} of {len(pred.classes)} "
+                            "classes shown)")
+        else:
+            figures_note = ""
+        for k in shown:
+            of = "" if k is None else f" of class '{pred.classes[k]}'{figures_note}"
+            if fit.path is not None:
+                figures.append((plot.coefficient_path(fit.path, feature_names=names,
+                                                      cls=0 if k is None else k),
+                                "Coefficient path against λ and effective degrees of "
+                                f"freedom{of}."))
+        for k in shown:
+            of = "" if k is None else f" of class '{pred.classes[k]}'{figures_note}"
+            figures.append((plot.calibration_plot(
+                pred, cls=None if k is None else pred.classes[k]),
+                f"Calibration on the training rows{of}: observed fraction against mean "
+                "predicted probability (bin counts beside the points)."))
         figures.append((plot.confusion_matrix_plot(pred),
                         "Confusion matrix on the training rows."))
     from ridgekit._report_parts import figure_html

@@ -253,7 +253,8 @@ def test_report_classifier_sections(files, tmp_path):
     page = _parse(html)
     for title in ("Data", "Model", "Fit", "Confusion matrix", "Coefficients", "Figures"):
         assert title in page.sections, page.sections
-    assert page.images == 4  # CV curve, coefficient path, calibration, confusion matrix
+    # CV curve, a coefficient path and a calibration plot per class, confusion matrix
+    assert page.images == 2 + 2 * 3
     ref = LogisticRidgeCV(alphas=12, cv=StratifiedKFold(3, shuffle=True, random_state=0)
                           ).fit(X, species)
     table = page.tables["Confusion matrix"]

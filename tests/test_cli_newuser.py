@@ -344,3 +344,25 @@ def test_multinomial_report_draws_every_class(tmp_path):
             in text
         assert f"Calibration on the training rows of class '{name}'" in text
     assert "np.str_" not in text
+
+
+@pytest.mark.parametrize("extra", [[], ["--l1-ratio", "0.5", "--standardize"],
+                                   ["--sample-weight", "w"]])
+def test_report_same_row_count_other_rows_warns(parts, tmp_path, extra):
+    """Two halves of one data set, as many rows each: the report on the other half warns
+    (its weighted mean residual is not the 0 an unpenalized intercept leaves)."""
+    folder, X, y = parts
+    w = 1 + np.abs(X[:, 0])
+    for name, rows in (("h1.csv", slice(0, 150)), ("h2.csv", slice(150, 300))):
+        lines = [",".join([*NAMES, "w", "y"])] + [
+            ",".join(repr(float(v)) for v in [*r, u, t])
+            for r, u, t in zip(X[rows], w[rows], y[rows], strict=True)]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+    assert run("-q", "fit", "h1.csv", "-t", "y", "--features", ",".join(NAMES), *extra,
+               "--out", "m.npz", cwd=tmp_path).returncode == 0
+    same = run("report", "m.npz", "--out", "r.html", cwd=tmp_path)
+    assert same.returncode == 0 and "warning" not in same.stderr, same.stderr
+    done = run("report", "m.npz", "--data", "h2.csv", "--out", "r2.html", cwd=tmp_path)
+    assert done.returncode == 0
+    warned = [ln for ln in done.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warned) == 1 and "not the model's training rows" in warned[0], done.stderr

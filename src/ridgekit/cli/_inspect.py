@@ -287,16 +287,33 @@ def _read_training(source, stored: bool, model, user: dict, model_file, bar, kwa
     return reader(source, *args, progress=bar, **kwargs)
 
 
-def _other_data(table_, source, user: dict) -> str | None:
-    """A warning when the rows read are not the ones the model was fitted on (another row
-    count), else None; model files older than the stored row count are not checked."""
+def _other_data(table_, source, user: dict, model=None) -> str | None:
+    """A warning when the rows read are not the ones the model was fitted on, else None.
+
+    Two checks: the row count stored by ``fit`` (older model files have none), and, for a
+    regression with an intercept, the fingerprint every training set leaves: the
+    intercept is unpenalized, so on the training rows the (weighted) mean residual
+    :math:`\\sum_i w_i (y_i - \\hat y_i) / \\sum_i w_i` is 0 up to rounding."""
     fitted = user.get("n_rows")
     n = int(np.shape(table_.y)[0])
-    if fitted is None or int(fitted) == n:
+    tail = ("this report's training figures and its table of λ rules are computed on "
+            "other data than the model's")
+    if fitted is not None and int(fitted) != n:
+        return (f"{source} has {n:,} rows but the model was fitted on {int(fitted):,} rows "
+                f"of {user.get('data')}: {tail}")
+    if model is None or model.is_classifier or not getattr(model.estimator, "fit_intercept",
+                                                           True):
         return None
-    return (f"{source} has {n:,} rows but the model was fitted on {int(fitted):,} rows of "
-            f"{user.get('data')}: this report's training figures and its table of λ rules "
-            "are computed on other data than the model's")
+    y = np.asarray(table_.y, float).reshape(n, -1)
+    w = np.ones(n) if table_.sample_weight is None else np.asarray(table_.sample_weight)
+    resid = y - np.asarray(model.predict(table_.X), float).reshape(n, -1)
+    shift = np.abs(w @ resid) / w.sum()
+    scale = np.sqrt(w @ (y - (w @ y) / w.sum()) ** 2 / w.sum()) + 1e-300
+    if np.all(shift <= 1e-6 * scale):
+        return None
+    return (f"the rows of {source} are not the model's training rows (their mean residual "
+            f"is {num(float(np.max(shift)))}, not 0 as on the data a model with an "
+            f"intercept was fitted on): {tail}")
 
 
 def report(
@@ -336,7 +353,7 @@ def report(
             table_ = _read_training(source, data is None, model, user, model_file, bar,
                                     kwargs)
         notes = list(user.get("warnings") or [])
-        mismatch = _other_data(table_, source, user)
+        mismatch = _other_data(table_, source, user, model)
         if mismatch:
             warn(mismatch)
             notes.append(mismatch)

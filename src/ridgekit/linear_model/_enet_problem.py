@@ -115,13 +115,15 @@ def ridge_floor(design, penalty) -> float | None:
     :math:`\\sum_i \\mu_i/(\\mu_i+\\alpha)` with :math:`\\mu` the eigenvalues of
     :math:`D^{-1/2}GD^{-1/2}/(1-\\rho)`, :math:`D = \\mathrm{diag}(w)` over the penalized
     features; the floor is the α of df = rank·(1 − 1e-3), the bottom of ridge's own default
-    grid (:func:`ridgekit.select.grid.default_alphas`). None off the Gram route.
+    grid (:func:`ridgekit.select.grid.default_alphas`). None off the Gram route and for
+    ``l1_ratio`` >= 1e-3 (where the grid does not use it).
     """
     from ridgekit.select._formulas import alphas_for_df
     from ridgekit.select.grid import DEFAULT_DF_GAP
+    from ridgekit.sparse._path import RIDGE_RATIO
 
-    if not isinstance(design, GramDesign) or penalty.l1_ratio >= 1.0:
-        return None
+    if not isinstance(design, GramDesign) or penalty.l1_ratio >= RIDGE_RATIO:
+        return None  # a lasso-style grid: no eigendecomposition needed
     w = penalty.l2_weight * (1.0 - penalty.l1_ratio)
     keep = w > 0
     if not keep.any():

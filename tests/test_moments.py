@@ -146,3 +146,33 @@ def test_single_pass_over_many_cache_blocks_equals_dense(rng, monkeypatch, t, dt
     np.testing.assert_allclose(m.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
     np.testing.assert_allclose(m.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
     np.testing.assert_allclose(m.cyy, cyy, rtol=1e-11)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "shuffled"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fold_moments_split_over_workers_equal_dense(rng, monkeypatch, layout, weighted):
+    """The pass cut into one slice of fold-ordered rows per worker (folds cut by a slice
+    boundary merged from their pieces), against dense moments of each fold's rows."""
+    import ridgekit._blas_split as bs
+
+    monkeypatch.setattr(bs, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(bs, "blas_workers", lambda: 3)
+    n = 1003
+    X, Y = make_regression(rng, n, 6, t=2, offset=3.0)
+    w = rng.uniform(0.2, 2.0, n) if weighted else None
+    ids = np.repeat(np.arange(4), [250, 301, 199, 253])
+    if layout == "shuffled":
+        ids = rng.permutation(ids)
+    fm = FoldMoments.from_arrays(X, Y, ids + 10, w, block_rows=64)
+    ww = np.ones(n) if w is None else w
+    assert list(fm.labels) == [10, 11, 12, 13]
+    for k, got in enumerate(fm.folds):
+        rows = ids == k
+        s, mx, my, cxx, cxy, cyy = dense_moments(X[rows], Y[rows], ww[rows])
+        assert got.n_samples == rows.sum()
+        np.testing.assert_allclose(got.weight, s, rtol=1e-13)
+        np.testing.assert_allclose(got.mean_x, mx, rtol=1e-12)
+        np.testing.assert_allclose(got.mean_y, my, rtol=1e-12)
+        np.testing.assert_allclose(got.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
+        np.testing.assert_allclose(got.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
+        np.testing.assert_allclose(got.cyy, cyy, rtol=1e-11)

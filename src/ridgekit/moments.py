@@ -331,7 +331,15 @@ class FoldMoments:
         sample_weight: np.ndarray | None = None,
         block_rows: int = DEFAULT_BLOCK_ROWS,
     ) -> FoldMoments:
-        """Accumulate per-fold moments; every row is read exactly once."""
+        """Accumulate per-fold moments; every row is read exactly once.
+
+        The rows are taken in fold order (one stable sort of the ids, no copy of X) and
+        that sequence is cut into one contiguous slice per worker of
+        :func:`ridgekit._blas_split.blas_pass` (single-threaded BLAS each, no panel
+        synchronization between threads); a fold cut by a slice boundary is the exact
+        merge of its two pieces. Within a slice, a fold's rows that are contiguous in X
+        are read as a view, others gathered in bounded chunks.
+        """
         Y = _as_2d_targets(Y)
         fold_ids = np.asarray(fold_ids)
         if fold_ids.shape != (X.shape[0],):
@@ -339,22 +347,26 @@ class FoldMoments:
                 f"fold_ids has shape {fold_ids.shape}; expected ({X.shape[0]},), one id per row"
             )
         labels, inverse = np.unique(fold_ids, return_inverse=True)
-        folds = []
-        for k in range(labels.size):
-            rows = np.flatnonzero(inverse == k)
-            if rows[-1] - rows[0] + 1 == rows.size:  # a contiguous run: a view, no gather
-                run = slice(rows[0], rows[-1] + 1)
-                folds.append(Moments.from_arrays(X[run], Y[run], _rows(sample_weight,
-                                                 run.start, run.stop), block_rows))
-                continue
-            # gather a bounded chunk of rows at a time, so the copy stays small
-            chunks = np.array_split(rows, max(1, -(-rows.size // (16 * block_rows))))
-            part = None
-            for idx in chunks:
-                m = Moments.from_arrays(X[idx], Y[idx], None if sample_weight is None
-                                        else sample_weight[idx], block_rows)
-                part = m if part is None else part.merge(m)
-            folds.append(part)
+        n = X.shape[0]
+        order = np.argsort(inverse, kind="stable")
+        starts = np.searchsorted(inverse[order], np.arange(labels.size + 1))
+        nbytes = 0 if hasattr(X, "toarray") else X.shape[0] * X.shape[1] * X.itemsize
+
+        def work(a: int, b: int) -> list[tuple[int, Moments]]:
+            out = []
+            for k in range(labels.size):
+                lo, hi = max(a, starts[k]), min(b, starts[k + 1])
+                if lo < hi:
+                    out.append((k, _rows_moments(X, Y, order[lo:hi], sample_weight,
+                                                 block_rows)))
+            return out
+
+        with blas_pass(nbytes) as workers:
+            pieces = split_sum(lambda a, b: [work(a, b)], n, 1, workers, list.__add__)
+        folds: list[Moments | None] = [None] * labels.size
+        for piece in pieces:  # slices in row order: a deterministic merge order
+            for k, m in piece:
+                folds[k] = m if folds[k] is None else folds[k].merge(m)
         return cls(folds, labels)
 
     @property
@@ -434,6 +446,21 @@ def _add_products(a, b):
 def _as_2d_targets(Y: np.ndarray) -> np.ndarray:
     Y = np.asarray(Y)
     return Y[:, None] if Y.ndim == 1 else Y
+
+
+def _rows_moments(X, Y, rows: np.ndarray, sample_weight, block_rows: int) -> Moments:
+    """Moments of the rows ``rows`` (sorted) of X: a view when they are contiguous, else
+    gathered a bounded chunk at a time, so the copy stays small."""
+    if rows[-1] - rows[0] + 1 == rows.size:
+        run = slice(rows[0], rows[-1] + 1)
+        return Moments.from_arrays(X[run], Y[run], _rows(sample_weight, run.start, run.stop),
+                                   block_rows)
+    part = None
+    for idx in np.array_split(rows, max(1, -(-rows.size // (16 * block_rows)))):
+        m = Moments.from_arrays(X[idx], Y[idx], None if sample_weight is None
+                                else sample_weight[idx], block_rows)
+        part = m if part is None else part.merge(m)
+    return part
 
 
 def _rows(sample_weight, start, stop):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ridgekit.cli._common import UsageProblem, phase, reading
 from ridgekit.cli._families import EnetFamily, LogisticFamily, standardize_rows
+from ridgekit.scale.streaming import standardize_folds, standardize_moments
 
 __all__ = ["FitRequest", "FitOutcome", "CvChoice", "parse_cv", "run_fit", "FAMILIES"]
 
@@ -309,23 +310,6 @@ def _count_rows(reader) -> int:
             raw.close()
     rows = lines + (last != b"\n") - 1 - blank
     return max(rows, 0)
-
-
-def standardize_moments(total):
-    """Moments of (x - mean)/sd, sd the population standard deviation (ddof = 0, as
-    scikit-learn's StandardScaler and glmnet)."""
-    mean = total.mean_x
-    scale = np.sqrt(np.diag(total.cxx) / total.weight)
-    scale[scale == 0] = 1.0
-    return total.standardized(mean, scale), mean, scale
-
-
-def standardize_folds(folds):
-    from ridgekit.moments import FoldMoments
-
-    _, mean, scale = standardize_moments(folds.total())
-    return FoldMoments([m.standardized(mean, scale) for m in folds.folds], folds.labels), \
-        mean, scale
 
 
 def _in_memory(req: FitRequest, reader) -> FitOutcome:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ridgekit.io.errors import DataError
 
-__all__ = ["Source", "open_source", "SUFFIXES", "FORMATS"]
+__all__ = ["Source", "open_source", "label_values", "SUFFIXES", "FORMATS"]
 
 #: file suffix -> format name
 SUFFIXES = {
@@ -74,8 +74,10 @@ class Source(ABC):
         with a schema override this; the others find out while reading)."""
 
     @abstractmethod
-    def iter_columns(self, used: list[str], block_rows: int) -> Iterator[tuple[Columns, int]]:
-        """Yield ``({name: float64 array}, bytes_done)`` for the ``used`` columns."""
+    def iter_columns(self, used: list[str], block_rows: int,
+                     raw: tuple[str, ...] = ()) -> Iterator[tuple[Columns, int]]:
+        """Yield ``({name: float64 array}, bytes_done)`` for the ``used`` columns; a column
+        in ``raw`` (class labels) comes as :func:`label_values` gives it."""
 
 
 # --------------------------------------------------------------------------- CSV / TSV
@@ -118,13 +120,15 @@ class CsvSource(Source):
             sample = stream.read(1 << 20)
         return max(len(sample) / max(sample.count(b"\n"), 1), 1.0)
 
-    def iter_columns(self, used, block_rows):
+    def iter_columns(self, used, block_rows, raw=()):
         import pyarrow as pa
 
         pacsv = _pyarrow_csv()
+        labels = tuple(raw)  # ``raw`` is the file below
         block_size = int(min(max(block_rows * self._bytes_per_row(), 1 << 16), 1 << 28))
-        convert = pacsv.ConvertOptions(include_columns=used,
-                                       column_types={c: pa.float64() for c in used})
+        convert = pacsv.ConvertOptions(
+            include_columns=used, strings_can_be_null=bool(labels),
+            column_types={c: pa.string() if c in labels else pa.float64() for c in used})
         with self._open() as (raw, stream):
             try:
                 reader = pacsv.open_csv(
@@ -136,7 +140,8 @@ class CsvSource(Source):
                         batch = reader.read_next_batch()
                     except StopIteration:
                         return
-                    cols = {name: _to_float64(batch.column(i))
+                    cols = {name: label_values(batch.column(i)) if name in labels
+                            else _to_float64(batch.column(i))
                             for i, name in enumerate(batch.schema.names)}
                     yield cols, min(raw.tell(), self.bytes_total)
             except pa.ArrowInvalid as exc:
@@ -202,7 +207,7 @@ class ParquetSource(Source):
                 raise DataError(f"column {name!r} of {self.path} is not numeric "
                                 f"(Parquet type {t})")
 
-    def iter_columns(self, used, block_rows):
+    def iter_columns(self, used, block_rows, raw=()):
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
@@ -211,7 +216,8 @@ class ParquetSource(Source):
         try:
             pf = pq.ParquetFile(str(self.path))
             for batch in pf.iter_batches(batch_size=block_rows, columns=used):
-                cols = {name: _to_float64(pc.cast(batch.column(name), pa.float64()))
+                cols = {name: label_values(batch.column(name)) if name in raw
+                        else _to_float64(pc.cast(batch.column(name), pa.float64()))
                         for name in used}
                 rows += batch.num_rows
                 yield cols, int(self.bytes_total * rows / max(self.n_rows or 1, 1))
@@ -240,7 +246,7 @@ class _ArraySource(Source):
             if dtype.kind not in _NUMERIC_KINDS:
                 raise DataError(f"column {name!r} of {self.path} is not numeric (dtype {dtype})")
 
-    def iter_columns(self, used, block_rows):
+    def iter_columns(self, used, block_rows, raw=()):
         n = self.n_rows or 0
         for start in range(0, n, block_rows):
             stop = min(start + block_rows, n)
@@ -249,7 +255,8 @@ class _ArraySource(Source):
                 array, key = self._getters[name]
                 part = array[start:stop]
                 part = part[key] if isinstance(key, str) else part if key is None else part[:, key]
-                cols[name] = np.asarray(part, dtype=np.float64)
+                cols[name] = (label_values(np.asarray(part)) if name in raw
+                              else np.asarray(part, dtype=np.float64))
             yield cols, min(self._offset + stop * self._row_bytes, self.bytes_total)
 
 
@@ -369,7 +376,7 @@ class SvmlightSource(Source):
         self.default_features = self.columns[:-1]
         self.n_rows = self.X.shape[0]
 
-    def iter_columns(self, used, block_rows):
+    def iter_columns(self, used, block_rows, raw=()):
         index = {name: j for j, name in enumerate(self.columns[:-1])}
         n = self.n_rows or 0
         for start in range(0, n, block_rows):
@@ -393,6 +400,42 @@ def open_source(path: Path, fmt: str, delimiter: str | None) -> Source:
     if fmt == "svmlight":
         return SvmlightSource(path)
     raise DataError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def label_values(array) -> np.ndarray:
+    """A column of class labels (pyarrow or NumPy) as float64 (numbers, NaN where missing)
+    or str (text, ``""`` where missing, cells stripped). Text whose every cell is a number
+    is read as numbers, as :func:`ridgekit.io.labels.as_labels` reads a whole column. Text
+    goes through pyarrow's dictionary encoding: one conversion per distinct label."""
+    if isinstance(array, np.ndarray):
+        if array.dtype.kind in _NUMERIC_KINDS:
+            return array.astype(np.float64)
+        return label_values(_pyarrow().array(array.astype(object).tolist()))
+    import pyarrow.compute as pc
+
+    pa = _pyarrow()
+    if hasattr(array, "combine_chunks"):
+        array = array.combine_chunks()
+    t = array.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or \
+            pa.types.is_decimal(t):
+        return _to_float64(pc.cast(array, pa.float64()))
+    if not pa.types.is_dictionary(t):
+        array = pc.dictionary_encode(pc.cast(array, pa.string()))
+    cells = ["" if c is None else str(c).strip() for c in array.dictionary.to_pylist()]
+    codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    try:
+        numbers = np.array([np.nan if c == "" else float(c) for c in cells] + [np.nan])
+    except ValueError:
+        return np.array(cells + [""], dtype=str)[codes]
+    return numbers[codes]
+
+
+def _pyarrow():
+    _pyarrow_csv()  # the message when pyarrow is missing
+    import pyarrow as pa
+
+    return pa
 
 
 def _to_float64(array) -> np.ndarray:

@@ -34,6 +34,7 @@ negative weights, no data rows. The values returned are always float64 and finit
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -150,6 +151,7 @@ class _Selection:
     index: str | None = None
     extra: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    labels: bool = False  # the target holds class labels (numbers or text)
 
     @property
     def used(self) -> list[str]:
@@ -210,7 +212,9 @@ class BlockReader:
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         self.rows_read = 0
         bytes_before = 0
-        for columns, bytes_done in self._source.iter_columns(self._sel.used, self.block_rows):
+        raw = self._sel.targets if self._sel.labels else ()
+        for columns, bytes_done in self._source.iter_columns(self._sel.used, self.block_rows,
+                                                             raw):
             m = len(next(iter(columns.values()))) if columns else 0
             for start in range(0, m, self.block_rows):
                 stop = min(start + self.block_rows, m)
@@ -235,7 +239,7 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
                 weight: str | None = None, *, format: str | None = None,
                 delimiter: str | None = None, block_rows: int = DEFAULT_BLOCK_ROWS,
                 progress: ProgressCallback | None = None, index_col: str | bool | None = None,
-                extra: Sequence[str] = ()) -> BlockReader:
+                extra: Sequence[str] = (), labels: bool = False) -> BlockReader:
     """Open a data file for one streamed pass in blocks of rows.
 
     Parameters
@@ -265,6 +269,11 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
     extra : sequence of str
         Further numeric columns to read along (e.g. fold labels), missing values as NaN;
         see ``BlockReader.extra_names``.
+    labels : bool, default=False
+        The target is one column of class labels: ``y_block`` holds them as int64 (whole
+        numbers), float64 (other numbers) or str, as
+        :func:`~ridgekit.io.labels.read_labelled` reads a whole column; a missing label
+        raises :class:`DataError` naming its row.
 
     Returns
     -------
@@ -283,7 +292,12 @@ def open_blocks(path: str | Path, target: Target = None, features: Sequence[str]
         raise ValueError(f"block_rows must be >= 1, got {block_rows}")
     source = _open(path, format, delimiter)
     selection = _resolve(source, target, features, weight, index_col, extra)
-    source.check_numeric(selection.used)
+    if labels:
+        if selection.multi_target:
+            raise DataError("a classifier takes one label column as its target")
+        selection = dataclasses.replace(selection, labels=True)
+    source.check_numeric([c for c in selection.used
+                          if not (labels and c in selection.targets)])
     return BlockReader(source, selection, int(block_rows), progress)
 
 
@@ -498,13 +512,15 @@ def _check_finite(name: str, values: np.ndarray, row0: int, path: str) -> None:
 
 def _assemble(cols: dict[str, np.ndarray], sel: _Selection, row0: int, path: str):
     for name in sel.used:
-        if name not in sel.extra:
+        if name not in sel.extra and not (sel.labels and name in sel.targets):
             _check_finite(name, cols[name], row0, path)
     m = len(cols[sel.used[0]])
     X = np.empty((m, len(sel.features)))
     for j, name in enumerate(sel.features):
         X[:, j] = cols[name]
-    if sel.multi_target:
+    if sel.labels:
+        y = _labels(cols[sel.targets[0]], sel.targets[0], row0, path)
+    elif sel.multi_target:
         y = np.column_stack([cols[t] for t in sel.targets]).astype(np.float64, copy=False)
     else:
         y = np.array(cols[sel.targets[0]], dtype=np.float64)
@@ -516,6 +532,19 @@ def _assemble(cols: dict[str, np.ndarray], sel: _Selection, row0: int, path: str
             raise DataError(f"weight column {sel.weight!r} of {path} has a negative value "
                             f"{w[i]} at row {row0 + i + 1}")
     return X, y, w
+
+
+def _labels(values: np.ndarray, name: str, row0: int, path: str) -> np.ndarray:
+    """A block of labels from :func:`~ridgekit.io._sources.label_values`: whole numbers as
+    int64; a missing label (NaN, empty) or an infinite one named by its row."""
+    numeric = values.dtype.kind == "f"
+    bad = ~np.isfinite(values) if numeric else values == ""
+    if bad.any():
+        raise DataError(f"label column {name!r} of {path} has a missing or non-finite label "
+                        f"at row {row0 + int(np.argmax(bad)) + 1}")
+    if numeric and np.all(values == np.round(values)):
+        return values.astype(np.int64)
+    return values
 
 
 def _read_svmlight(source: SvmlightSource, sel: _Selection):

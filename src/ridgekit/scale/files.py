@@ -83,42 +83,6 @@ def _data_suffix(p: Path, suffixes) -> bool:
     return bool(parts) and parts[-1] in suffixes
 
 
-@dataclass(frozen=True)
-class _Columns:
-    target: object
-    features: tuple[str, ...] | None
-    weight: str | None
-    format: str | None
-    block_rows: int
-
-
-def _reader(path, cols: _Columns, progress=None):
-    from ridgekit.io.readers import open_blocks
-
-    return open_blocks(path, cols.target, cols.features, cols.weight, format=cols.format,
-                       block_rows=cols.block_rows, progress=progress)
-
-
-def _stream_file(path, start: int, spec: BlockSpec, cols: _Columns, on_block=None):
-    """Per-fold moments of one file whose first row is global row ``start``."""
-    parts, pos = None, start
-    for X, y, w in _reader(path, cols):
-        m = X.shape[0]
-        b = block_moments(X, y, w, pos, spec, where=f"{path}, rows {pos}..{pos + m - 1}")
-        parts = b if parts is None else merge_parts(parts, b)
-        pos += m
-        if on_block is not None:
-            on_block(m)
-    return parts, pos - start
-
-
-def _count_rows(path, cols: _Columns) -> int:
-    reader = _reader(path, cols)
-    if reader.n_rows is not None:
-        return int(reader.n_rows)
-    return sum(b[0].shape[0] for b in reader)
-
-
 @dataclass
 class FileInfo:
     """What the pass saw: files, names, rows."""
@@ -130,6 +94,10 @@ class FileInfo:
     n_samples: int = 0
     n_targets: int = 1
     rows_per_file: list[int] = field(default_factory=list)
+
+
+def _moments_task(x, y, w, start, rows, index, spec):
+    return block_moments(x, y, w, start, spec, where=f"rows {start}..{start + rows - 1}")
 
 
 def fold_moments_from_files(paths, target=None, features: Sequence[str] | None = None,
@@ -154,7 +122,9 @@ def fold_moments_from_files(paths, target=None, features: Sequence[str] | None =
     client : distributed.Client, optional
         Run one task per file on this cluster; None streams in this process.
     progress : callable, optional
-        ``progress(rows_done, rows_total)``.
+        ``progress(done, total)`` in rows, or bytes for CSV files streamed here
+        (:mod:`ridgekit.scale.file_blocks`: a ``start(measure, total, what)`` method is
+        told which before the pass).
     split_every : int
         Fan-in of the merge tree on Dask.
     max_gram_bytes : int, optional
@@ -164,123 +134,86 @@ def fold_moments_from_files(paths, target=None, features: Sequence[str] | None =
     folds : FoldMoments
     info : FileInfo
     """
-    from ridgekit.io.readers import DEFAULT_BLOCK_ROWS
+    from ridgekit.scale.file_blocks import open_file_blocks
 
-    files = expand_paths(paths)
-    first = _reader(files[0], _Columns(target, None if features is None else tuple(features),
-                                       weight, format, 1))
-    cols = _Columns(target, tuple(first.feature_names), first.weight_name, format,
-                    int(block_rows or DEFAULT_BLOCK_ROWS))
-    names = list(first.feature_names)
-    targets = first.target_name
-    t = len(targets) if isinstance(targets, list) else 1
-    spec = BlockSpec(folds, tuple(names))
-    check_gram_size(len(names), t, spec.n_parts, max_gram_bytes)
-    info = FileInfo([str(f) for f in files], names, targets, first.weight_name, n_targets=t)
-    if client is None:
-        parts = _stream_local(files, spec, cols, info, progress)
-    else:
-        parts = _on_dask(files, spec, cols, info, client, progress, split_every)
+    blocks = open_file_blocks(paths, target, features, weight, format=format,
+                              block_rows=block_rows)
+    spec = BlockSpec(folds, tuple(blocks.feature_names))
+    check_gram_size(blocks.n_features, blocks.n_targets, spec.n_parts, max_gram_bytes)
+    parts = blocks.run(_moments_task, (spec,), merge_parts, client=client, progress=progress,
+                       split_every=split_every)
+    info = _info(blocks)
     if folds is not None and info.n_samples < spec.n_parts:
         raise ValueError(f"{spec.n_parts} folds need at least as many rows; the files hold "
                          f"{info.n_samples}")
     return finish_parts(parts), info
 
 
-def _stream_local(files, spec, cols, info, progress):
-    readers = [_reader(f, cols) for f in files]  # columns checked in every file up front
-    known = [r.n_rows for r in readers]
-    total = None if any(n is None for n in known) else int(sum(known))
-    done = {"rows": 0}
-
-    def on_block(m):
-        done["rows"] += m
-        if progress is not None:
-            progress(done["rows"], total)
-
-    parts, start = None, 0
-    for f in files:
-        p, rows = _stream_file(f, start, spec, cols, on_block)
-        parts = p if parts is None else merge_parts(parts, p)
-        info.rows_per_file.append(rows)
-        start += rows
-    info.n_samples = start
-    return parts
-
-
-def _on_dask(files, spec, cols, info, client, progress, split_every):
-    from distributed import as_completed
-
-    readers = [_reader(f, cols) for f in files]
-    counts = [r.n_rows for r in readers]
-    if any(n is None for n in counts):  # CSV: count rows on the workers first
-        missing = [i for i, n in enumerate(counts) if n is None]
-        futs = client.map(_count_rows, [files[i] for i in missing], cols=cols, pure=False)
-        for i, n in zip(missing, client.gather(futs), strict=True):
-            counts[i] = int(n)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-    total = int(sum(counts))
-    leaves = [client.submit(_stream_file, f, int(s), spec, cols, pure=False)
-              for f, s in zip(files, starts, strict=True)]
-    firsts = [client.submit(_first, f, pure=False) for f in leaves]
-    level = firsts
-    while len(level) > 1:
-        level = [client.submit(merge_parts, *level[j:j + split_every], pure=False)
-                 for j in range(0, len(level), split_every)]
-    root = level[0]
-    rows_of = {f.key: int(n) for f, n in zip(leaves, counts, strict=True)}
-    done = 0
-    pending = as_completed(leaves)
-    del leaves, firsts, level
-    try:
-        for fut in pending:
-            if fut.status == "error":
-                fut.result()
-            done += rows_of[fut.key]
-            if progress is not None:
-                progress(done, total)
-        parts = root.result()
-    finally:
-        pending.clear()
-        root.cancel()
-    info.rows_per_file = [int(c) for c in counts]
-    info.n_samples = total
-    return parts
-
-
-def _first(pair):
-    return pair[0]
+def _info(blocks) -> FileInfo:
+    return FileInfo([str(f) for f in blocks.files], list(blocks.feature_names),
+                    blocks.target_name, blocks.weight_name, int(blocks.n_samples),
+                    blocks.n_targets, [int(c) for c in blocks.counts])
 
 
 @dataclass
 class FileFit:
-    """A ridge fit over data files.
+    """A fit over data files.
 
     Attributes
     ----------
-    model : ridgekit.select.KFoldFit
-        ``coef_``, ``intercept_``, ``alpha_``, ``selection_``, ``spectrum_``,
-        ``n_features_in_``: ready for :func:`ridgekit.io.save` and the report.
+    model : ridgekit.select.KFoldFit, ElasticNetCV or LogisticRidgeCV
+        ``coef_``, ``intercept_``, ``alpha_``, ``selection_`` (and the family's own
+        attributes): ready for :func:`ridgekit.io.save` and the report.
     info : FileInfo
         Files, column names, rows read.
     dashboard_link : str or None
         The Dask dashboard's address when a cluster was used.
+    x_mean, x_scale : ndarray or None
+        With ``standardize`` (ridge, elastic net): the model is on the scale of
+        (x - x_mean) / x_scale.
+    passes : int
+        Passes over the files (1 for ridge and the elastic net; labels + Newton rounds for
+        the logistic families).
     """
 
     model: object
     info: FileInfo
     dashboard_link: str | None = None
+    x_mean: np.ndarray | None = None
+    x_scale: np.ndarray | None = None
+    passes: int = 1
+
+
+#: ``family`` values of :func:`fit_files`
+FAMILIES = ("gaussian", "binomial", "multinomial")
 
 
 def fit_files(paths, target=None, features: Sequence[str] | None = None,
               weight: str | None = None, *, cv=10, alphas=None, rule: str = "min",
-              seed: int = 0, fit_intercept: bool = True, alpha_per_target: bool = False,
+              seed: int = 0, family: str = "gaussian", l1_ratio=None,
+              standardize: bool = False, scoring: str | None = None, tol: float = 1e-8,
+              fit_intercept: bool = True, alpha_per_target: bool = False,
               dask: bool = False, scheduler: str | None = None, n_workers: int | None = None,
               timeout: float | None = None, format: str | None = None,
               block_rows: int | None = None, progress: ProgressCallback | None = None,
               on_dashboard: Callable[[str], None] | None = None,
               max_gram_bytes: int | None = None) -> FileFit:
-    """Fit ridge over data files with λ chosen in the same single pass.
+    """Fit ridge, the elastic net or L2 logistic over data files, λ chosen over the same
+    passes.
+
+    * ``family="gaussian"``, no ``l1_ratio``: ridge, one pass of per-fold moments
+      (:func:`ridgekit.select.kfold_fit`), or a rule from the moments of all rows.
+    * ``family="gaussian"`` with ``l1_ratio`` (a value or a list): the elastic net /
+      lasso by exact k-fold from the per-fold moments of one pass
+      (:meth:`ridgekit.linear_model.ElasticNetCV.fit_moments`).
+    * ``family="binomial"`` / ``"multinomial"``: :class:`~ridgekit.linear_model.
+      LogisticRidgeCV` by Newton over the files, one pass per lockstep round of every
+      fold's model and the full model (:mod:`ridgekit.scale.glm_cv`); ``target`` is a
+      column of class labels (numbers or text).
+
+    The folds are :class:`HashFolds` (k, ``seed``) of each row's position in the sorted
+    files' concatenation, so ``RidgeCV`` / ``ElasticNetCV`` / ``LogisticRidgeCV`` with
+    ``cv=HashFolds(k, seed)`` on the same rows in memory reproduce the fit.
 
     Parameters
     ----------
@@ -288,14 +221,26 @@ def fit_files(paths, target=None, features: Sequence[str] | None = None,
         A file, a directory, or a glob such as ``"data/*.parquet"``.
     target, features, weight : see :func:`fold_moments_from_files`
     cv : int, HashFolds or str, default=10
-        An int k: exact k-fold over :class:`HashFolds` (k, ``seed``); a rule name that
-        needs only moments (``"gcv"``, ``"evidence"``, ...) from the moments of all rows.
+        An int k: exact k-fold over :class:`HashFolds` (k, ``seed``); ridge also takes a
+        rule name that needs only moments (``"gcv"``, ``"evidence"``, ...).
     alphas : None, int or array-like
-        The grid (None: 100 values from the spectrum).
+        The grid (None: the family's default).
     rule : {"min", "1se"}
     seed : int
         Seed of the fold hash.
+    family : {"gaussian", "binomial", "multinomial"}
+    l1_ratio : float or list of float, optional
+        Gaussian only: the elastic net's L1 share (1 = lasso), a list chosen jointly.
+    standardize : bool
+        Ridge and the elastic net: fit on (x - mean) / sd (population sd; ``x_mean`` and
+        ``x_scale`` of the result). Logistic: ``LogisticRidgeCV(standardize=True)`` (the
+        penalty on the standardized scale, coefficients on the original one).
+    scoring : str, optional
+        Logistic CV criterion: None (deviance), ``"log_loss"`` or ``"accuracy"``.
+    tol : float
+        Logistic: gradient-norm tolerance of Newton.
     fit_intercept, alpha_per_target : bool
+        Ridge only.
     dask : bool
         Run on a ``LocalCluster`` sized to the machine (``n_workers`` to override).
     scheduler : str, optional
@@ -305,7 +250,7 @@ def fit_files(paths, target=None, features: Sequence[str] | None = None,
         Seconds to wait for ``scheduler`` (default 10).
     format, block_rows : see :func:`fold_moments_from_files`
     progress : callable, optional
-        ``progress(rows_done, rows_total)``.
+        ``progress(done, total)`` per pass (see :mod:`ridgekit.scale.file_blocks`).
     on_dashboard : callable, optional
         Called with the dashboard's address as soon as the cluster is up.
     max_gram_bytes : int, optional
@@ -318,39 +263,93 @@ def fit_files(paths, target=None, features: Sequence[str] | None = None,
     ------
     ValueError
         Bad files or columns (``ridgekit.io.DataError``, naming file, column and row),
-        an unknown rule, p too large for the client-side Gram;
+        an unknown family or rule, a rule the family cannot use, p too large for the
+        client-side Gram or Hessians;
         :class:`ridgekit.scale.cluster.SchedulerUnreachableError` (a ValueError too)
         when the scheduler does not answer in time.
     """
+    if family not in FAMILIES:
+        raise ValueError(f"family={family!r}: use one of {FAMILIES}")
+    if family != "gaussian" and l1_ratio is not None:
+        raise ValueError("l1_ratio goes with family='gaussian' (the elastic net); the "
+                         "logistic fit over files is L2 only")
+    folds = _folds(cv, seed, family != "gaussian" or l1_ratio is not None)
+    fit = _logistic if family != "gaussian" else _gaussian
+    kwargs = dict(folds=folds, cv=cv, alphas=alphas, rule=rule, family=family,
+                  l1_ratio=l1_ratio, standardize=standardize, scoring=scoring, tol=tol,
+                  fit_intercept=fit_intercept, per_target=alpha_per_target,
+                  options=dict(format=format, block_rows=block_rows, progress=progress,
+                               max_gram_bytes=max_gram_bytes))
+    if not (dask or scheduler is not None):
+        return fit(paths, target, features, weight, None, **kwargs)
+    from ridgekit.scale.cluster import CONNECT_TIMEOUT, dask_client
+
+    with dask_client(scheduler, n_workers=n_workers,
+                     timeout=CONNECT_TIMEOUT if timeout is None else timeout) as client:
+        link = client.dashboard_link
+        if on_dashboard is not None:
+            on_dashboard(link)
+        out = fit(paths, target, features, weight, client, **kwargs)
+    out.dashboard_link = link
+    return out
+
+
+def _folds(cv, seed: int, kfold_only: bool):
     from ridgekit.scale.estimators import fold_rule
 
-    folds = None
     if isinstance(cv, str):
         from ridgekit.select import get_rule
 
+        if kfold_only:
+            raise ValueError(f"cv={cv!r}: the elastic net and the logistic fit over files "
+                             "choose alpha by k-fold only; give the number of folds (cv=10)")
         r = get_rule(cv)
         if r.needs_data:
             raise ValueError(f"cv={cv!r} needs the rows in memory; over files use k-fold "
                              "(cv=10) or a rule that needs only moments ('gcv', ...)")
-    else:
-        folds = HashFolds(int(cv), seed) if isinstance(cv, int) else fold_rule(cv)
-    kwargs = dict(folds=folds, format=format, block_rows=block_rows, progress=progress,
-                  max_gram_bytes=max_gram_bytes)
-    link = None
-    if dask or scheduler is not None:
-        from ridgekit.scale.cluster import CONNECT_TIMEOUT, dask_client
+        return None
+    return HashFolds(int(cv), seed) if isinstance(cv, int) else fold_rule(cv)
 
-        with dask_client(scheduler, n_workers=n_workers,
-                         timeout=CONNECT_TIMEOUT if timeout is None else timeout) as client:
-            link = client.dashboard_link
-            if on_dashboard is not None:
-                on_dashboard(link)
-            fm, info = fold_moments_from_files(paths, target, features, weight,
-                                               client=client, **kwargs)
+
+def _gaussian(paths, target, features, weight, client, *, folds, cv, alphas, rule, family,
+              l1_ratio, standardize, scoring, tol, fit_intercept, per_target, options):
+    from ridgekit.scale.streaming import standardize_folds
+
+    opts = dict(options)
+    fm, info = fold_moments_from_files(paths, target, features, weight, folds=folds,
+                                       client=client, **opts)
+    mean = scale = None
+    if standardize:
+        fm, mean, scale = standardize_folds(fm)
+    if l1_ratio is not None:
+        from ridgekit.linear_model import ElasticNetCV
+
+        ratios = np.atleast_1d(np.asarray(l1_ratio, dtype=float))
+        model = ElasticNetCV(l1_ratio=float(ratios[0]) if ratios.size == 1 else ratios.tolist(),
+                             alphas=100 if alphas is None else alphas, rule=rule,
+                             fit_intercept=fit_intercept)
+        model.fit_moments(fm, info.feature_names)
     else:
-        fm, info = fold_moments_from_files(paths, target, features, weight, **kwargs)
-    return FileFit(_model(fm, cv, folds, alphas, rule, fit_intercept, alpha_per_target),
-                   info, link)
+        model = _model(fm, cv, folds, alphas, rule, fit_intercept, per_target)
+    return FileFit(model, info, None, mean, scale)
+
+
+def _logistic(paths, target, features, weight, client, *, folds, cv, alphas, rule, family,
+              l1_ratio, standardize, scoring, tol, fit_intercept, per_target, options):
+    from ridgekit.linear_model import LogisticRidgeCV
+    from ridgekit.scale.file_blocks import open_file_blocks
+    from ridgekit.scale.glm_cv import fit_logistic_cv
+
+    opts = dict(options)
+    blocks = open_file_blocks(paths, target, features, weight, format=opts.pop("format"),
+                              block_rows=opts.pop("block_rows"), labels=True)
+    est = LogisticRidgeCV(alphas=alphas, cv=folds, rule=rule, scoring=scoring, tol=tol,
+                          standardize=standardize, fit_intercept=fit_intercept)
+    opts = {k: v for k, v in opts.items() if v is not None}
+    fit_logistic_cv(est, blocks, None, None,
+                    options={**opts, "client": client, "classes": family})
+    return FileFit(est, _info(blocks), None, passes=blocks.passes)
+
 
 
 def _model(fm: FoldMoments, cv, folds, alphas, rule, fit_intercept, per_target):
@@ -367,4 +366,3 @@ def _model(fm: FoldMoments, cv, folds, alphas, rule, fit_intercept, per_target):
             check_grid(spectrum, alphas)
     sel = select_by_name(cv, spectrum, grid, rule=rule, per_target=per_target)
     return KFoldFit.at(sel, spectrum, total.n_targets, per_target)
-

@@ -241,8 +241,8 @@ class LogisticData:
     def run(self, requests, want_gram=False):
         """One pass over the data for the given model requests."""
         self.passes += 1
-        return run_tree(self.blocks, _newton_task, (self.spec, requests, want_gram),
-                        _merge_newton, **self.options)
+        return _run(self.blocks, _newton_task, (self.spec, requests, want_gram),
+                    _merge_newton, self.options)
 
     def summary(self, totals, gram=None):
         """A :class:`ridgekit.glm.Problem` that knows only class totals (and the weighted
@@ -255,6 +255,22 @@ class LogisticData:
                                  gram=lambda h: gram)
         return Problem(design, self.family, self.family.encode(np.arange(C), C),
                        np.asarray(totals, float), self.pen, "exact")
+
+
+def _run(blocks, task, args, merge, options):
+    """One pass: Dask blocks through :func:`run_tree`, files through
+    :meth:`ridgekit.scale.file_blocks.FileBlocks.run` (same task and merge)."""
+    if isinstance(blocks, DaskBlocks):
+        return run_tree(blocks, task, args, merge, **options)
+    return blocks.run(task, args, merge, **options)
+
+
+def _collect(X, y, sample_weight):
+    from ridgekit.scale.file_blocks import FileBlocks
+
+    if isinstance(X, FileBlocks):  # labels and weights are columns of the files
+        return X
+    return collect_blocks(X, y, sample_weight, labels=True)
 
 
 def _check_solver(est) -> None:
@@ -283,7 +299,8 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
 
     options = dict(options or {})
     max_bytes = options.pop("max_gram_bytes", None)
-    blocks = collect_blocks(X, y, sample_weight, labels=True)
+    family_name = options.pop("classes", None)  # "binomial": exactly two classes
+    blocks = _collect(X, y, sample_weight)
     p = blocks.n_features
     pen = _penalty_factor(SimpleNamespace(penalty_factor=getattr(est, "penalty_factor", None),
                                           standardize=False), None, None, p)
@@ -291,9 +308,13 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
     fit_intercept = bool(getattr(est, "fit_intercept", True))
     d = p + fit_intercept
     _check_hessian_size(d, 1, 1 if folds is None else folds.n_splits + 1, max_bytes)
-    stats = run_tree(blocks, _label_task, (folds, standardize,
-                                           fit_intercept if null_stats else None),
-                     _merge_labels, **options)
+    stats = _run(blocks, _label_task, (folds, standardize,
+                                       fit_intercept if null_stats else None),
+                 _merge_labels, options)
+    if len({isinstance(k, str) for k in stats}) > 1:
+        raise ValueError("y mixes numbers and text as labels (e.g. "
+                         f"{sorted(stats, key=str)[:4]}); give every label as text or "
+                         "every label as a number")
     try:
         classes = np.unique(np.array(list(stats)))
     except TypeError:
@@ -302,6 +323,10 @@ def prepare(est, X, y, sample_weight=None, folds=None, score="deviance",
     if classes.size < 2:
         raise ValueError(f"y has only one class ({classes[0]!r}); a classifier needs at "
                          "least 2 classes")
+    if family_name == "binomial" and classes.size > 2:
+        raise ValueError(f"family binomial needs two classes; y holds {classes.size} "
+                         f"({', '.join(map(repr, classes.tolist()[:5]))}"
+                         f"{', ...' if classes.size > 5 else ''}): use multinomial")
     table = np.stack([stats[c] for c in classes.tolist()])
     counts, wsum = table[:, 0], table[:, 1]
     mult = _class_mult(getattr(est, "class_weight", None), classes, counts)

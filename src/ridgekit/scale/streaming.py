@@ -29,7 +29,7 @@ from ridgekit.scale.blocks import BlockSpec, block_moments, finish_parts, merge_
 from ridgekit.scale.folds import HashFolds, _PositionFolds
 
 __all__ = ["fold_moments_from_blocks", "ShuffledKFold", "fold_rule", "loo_from_blocks",
-           "MAX_FOLD_ID_ROWS"]
+           "standardize_moments", "standardize_folds", "MAX_FOLD_ID_ROWS"]
 
 #: largest n for which :func:`fold_rule` holds a per-row fold id (1-2 bytes per row)
 MAX_FOLD_ID_ROWS = 1_000_000_000
@@ -242,3 +242,26 @@ def loo_from_blocks(spectrum, blocks: Iterable[tuple], alphas, *,
     mean = s1 / n
     var = np.clip(s2 / n - mean**2, 0.0, None) * n / max(n - 1.0, 1.0)
     return mean, np.sqrt(var / n)
+
+
+def standardize_moments(total: Moments):
+    """Moments of (x - mean)/sd, sd the population standard deviation (ddof = 0, as
+    scikit-learn's StandardScaler and glmnet); a constant column keeps sd 1.
+
+    Returns
+    -------
+    moments : Moments
+    mean, scale : ndarray of shape (p,)
+    """
+    mean = total.mean_x
+    scale = np.sqrt(np.diag(total.cxx) / total.weight)
+    scale[scale == 0] = 1.0
+    return total.standardized(mean, scale), mean, scale
+
+
+def standardize_folds(folds: FoldMoments):
+    """Every fold's moments standardized by the mean and sd of all rows
+    (:func:`standardize_moments` of their merge)."""
+    _, mean, scale = standardize_moments(folds.total())
+    return FoldMoments([m.standardized(mean, scale) for m in folds.folds], folds.labels), \
+        mean, scale

@@ -1,12 +1,14 @@
 """``ridgekit fit`` over several files or on Dask: ``--dask`` (a ``LocalCluster`` sized to
 the machine), ``--scheduler ADDRESS``, or a directory / glob of Parquet/CSV/npy files.
 
-Ridge goes through :func:`ridgekit.scale.files.fit_files` (one pass, per-fold moments
-tree-reduced on the workers); the elastic net, and ridge with ``--standardize``, take the
-per-fold moments of the same pass (:func:`ridgekit.scale.files.fold_moments_from_files`)
-through the pipeline's family step. Folds are :class:`ridgekit.scale.HashFolds` (k,
-seed): a function of each row's position, so they do not depend on how the rows are split
-into files or blocks, and ``RidgeCV(cv=HashFolds(k, seed))`` in memory reproduces them.
+Every family goes through :func:`ridgekit.scale.files.fit_files`: ridge and the elastic
+net (``--l1-ratio``) from the per-fold moments of one pass, L2 logistic / softmax
+(``--family binomial|multinomial``) by Newton, one pass over the files per lockstep round
+of the fold models. Folds are :class:`ridgekit.scale.HashFolds` (k, seed): a function of
+each row's position, so they do not depend on how the rows are split into files or
+blocks, and ``RidgeCV`` / ``ElasticNetCV`` / ``LogisticRidgeCV`` with
+``cv=HashFolds(k, seed)`` in memory reproduce them. The progress bar runs over the blocks
+of each pass, its total known from the start.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import glob
 from contextlib import contextmanager
 from pathlib import Path
 
-from ridgekit.cli._common import UsageProblem, note, rows_bar
+from ridgekit.cli._common import UsageProblem, _bar, note, show_progress
+from ridgekit.io import _interrupt
 
 __all__ = ["wants_files", "fit_over_files"]
 
@@ -94,73 +97,107 @@ def _quiet_cluster():
 
 def _fit_over_files(req, *, dask: bool, scheduler: str | None, n_workers: int | None,
                     timeout: float | None):
-    from ridgekit.cli._pipeline import FAMILIES, FitOutcome, standardize_folds
+    from ridgekit.cli._families import SCORINGS
+    from ridgekit.cli._pipeline import FAMILIES, FitOutcome
+    from ridgekit.scale.files import fit_files
 
     family = FAMILIES[req.family]
-    if family.needs_rows:
-        raise UsageProblem(f"--family {req.family} reads the rows into memory: give one file, "
-                           "without --dask/--scheduler")
+    logistic = family.needs_rows
     if req.folds_column is not None:
         raise UsageProblem("--folds-column is not available over several files or on Dask; "
                            "the folds are hashed from each row's position")
+    if logistic and req.cv.kind != "kfold":
+        raise UsageProblem(f"--cv {req.cv.name} with --family {req.family} over files or on "
+                           "Dask: Newton over blocks chooses α by k-fold only; use --cv K")
+    if logistic and req.scoring not in ON_BLOCKS:
+        raise UsageProblem(f"--scoring {req.scoring} over files or on Dask: use "
+                           f"{', '.join(ON_BLOCKS)} (they are sums over the rows)")
     if family.name == "enet" and req.cv.kind != "kfold":
         from ridgekit.cli._families import kfold_only
 
         kfold_only(req)
-    if req.cv.kind == "loo":
+    if req.cv.kind in ("loo", "alo"):
         raise UsageProblem(f"--cv {req.cv.name} over files or on Dask: use k-fold (--cv K) "
                            "or a rule that needs only moments (gcv, ...)")
     if not glob.glob(str(req.data)) and not Path(str(req.data)).exists():
         raise UsageProblem(f"no files match {req.data}")
     cv = req.cv.folds if req.cv.kind == "kfold" else req.cv.name
     grid = req.alphas if req.alphas is not None else req.n_alphas
-    out = FitOutcome(None, [], "", 0)
-    with rows_bar("reading + moments (blocks)") as progress:
-        if family.name == "ridge" and not req.standardize:
-            from ridgekit.scale.files import fit_files
-
-            fitted = fit_files(str(req.data), req.target, req.features, req.weight, cv=cv,
-                               alphas=grid, rule=req.rule, seed=req.seed, dask=dask,
-                               scheduler=scheduler, n_workers=n_workers, timeout=timeout,
-                               format=req.format, progress=progress, on_dashboard=_dashboard)
-            out.model, info = fitted.model, fitted.info
-        else:
-            with _client(dask, scheduler, n_workers, timeout) as client:
-                fm, info = _fold_moments(req, cv, client, progress)
-            if req.standardize:
-                fm, out.x_mean, out.x_scale = standardize_folds(fm)
-            out.model = (family.from_folds(fm, req) if req.cv.kind == "kfold"
-                         else family.from_moments(fm.total(), req))
-    out.feature_names = list(info.feature_names)
-    out.target_name = str(info.target_name)
-    out.n_rows = int(info.n_samples)
+    title = "logistic path + CV" if logistic else "reading + moments"
+    with files_bar(title) as progress:
+        fitted = fit_files(str(req.data), req.target, req.features, req.weight, cv=cv,
+                           alphas=grid, rule=req.rule, seed=req.seed,
+                           family="gaussian" if not logistic else req.family,
+                           l1_ratio=req.l1_ratio if family.name == "enet" else None,
+                           standardize=req.standardize,
+                           scoring=SCORINGS[req.scoring] if logistic else None, dask=dask,
+                           scheduler=scheduler, n_workers=n_workers, timeout=timeout,
+                           format=req.format, progress=progress, on_dashboard=_dashboard)
+    info = fitted.info
+    out = FitOutcome(fitted.model, list(info.feature_names), str(info.target_name),
+                     int(info.n_samples), fitted.x_mean, fitted.x_scale)
     where = f"{len(info.files)} file(s)" + (" on Dask" if dask or scheduler else "")
+    if logistic:
+        where += f", {fitted.passes} passes"
     out.folds_used = (f"{req.cv.folds} hashed folds (HashFolds({req.cv.folds}, "
                       f"seed={req.seed})) over {where}" if req.cv.kind == "kfold" else where)
     return out
 
 
-def _fold_moments(req, cv, client, progress):
-    from ridgekit.scale.files import fold_moments_from_files
-    from ridgekit.scale.folds import HashFolds
+#: --scoring values a fit over blocks can sum up
+ON_BLOCKS = ("deviance", "log-loss", "accuracy")
 
-    folds = HashFolds(int(cv), req.seed) if req.cv.kind == "kfold" else None
-    return fold_moments_from_files(str(req.data), req.target, req.features, req.weight,
-                                   folds=folds, format=req.format, client=client,
-                                   progress=progress)
+
+class _Bar:
+    """``update(done, total)`` and ``start(measure, total, what)`` over a rich bar: one
+    line, reset for every pass, in rows or (CSV, first pass) bytes."""
+
+    def __init__(self, bar, task, title: str):
+        self.bar, self.task, self.title = bar, task, title
+        self.measure, self.total = "rows", None
+
+    def start(self, measure: str, total: int, what: str) -> None:
+        self.measure, self.total = measure, int(total)
+        self.bar.reset(self.task, total=self.total or None, completed=0,
+                       description=f"{self.title}, {what}", amount=self._amount(0))
+        _interrupt.check()
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        total = self.total if total is None else total
+        self.bar.update(self.task, completed=done, total=total or None,
+                        amount=self._amount(done, total))
+        _interrupt.check()
+
+    def _amount(self, done: int, total: int | None = None) -> str:
+        total = self.total if total is None else total
+        if self.measure == "bytes":
+            return f"{done / 1e6:,.1f}/{(total or 0) / 1e6:,.1f} MB"
+        return f"{done:,}/{total:,} rows" if total else f"{done:,} rows"
+
+
+class _Silent:
+    def start(self, measure, total, what) -> None:
+        _interrupt.check()
+
+    def __call__(self, done, total=None) -> None:
+        _interrupt.check()
 
 
 @contextmanager
-def _client(dask: bool, scheduler: str | None, n_workers: int | None, timeout: float | None):
-    if not (dask or scheduler is not None):
-        yield None
+def files_bar(title: str):
+    """The progress of passes over files: one bar over the blocks of each pass, its
+    total known from the start (Parquet/npy metadata rows; CSV bytes), silent when bars
+    are off; an interrupt stops the work."""
+    if not show_progress():
+        yield _Silent()
         return
-    from ridgekit.scale.cluster import CONNECT_TIMEOUT, dask_client
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-    with dask_client(scheduler, n_workers=n_workers,
-                     timeout=CONNECT_TIMEOUT if timeout is None else timeout) as client:
-        _dashboard(client.dashboard_link)
-        yield client
+    bar = _bar(TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[amount]}"), TimeElapsedColumn())
+    with bar:
+        yield _Bar(bar, bar.add_task(f"{title}: opening the files", total=None, amount=""),
+                   title)
 
 
 def _dashboard(link: str | None) -> None:

@@ -135,42 +135,60 @@ def path(
     l1_ratio: str = typer.Option(None, "--l1-ratio", metavar="VALUES",
                                  help="Elastic-net / lasso path (1 = lasso; a list is chosen "
                                       "jointly with λ by k-fold)."),
-    cv: int = typer.Option(10, metavar="K",
-                           help="Folds of the CV that marks λ_min and λ_1se (--l1-ratio)."),
+    family: str = typer.Option(None, "--family", metavar="FAMILY",
+                               help="binomial or multinomial: the L2 logistic path of a "
+                                    "label column (LogisticRidgeCV), coefficients against "
+                                    "log λ, effective df on top, λ_min and λ_1se marked."),
+    cv: str = typer.Option("10", metavar="K",
+                           help="CV that marks λ_min and λ_1se (--l1-ratio, --family): a "
+                                "number of folds; with --family also alo or loo."),
+    scoring: str = typer.Option("deviance", metavar="SCORING",
+                                help="With --family: the CV criterion, deviance, log-loss, "
+                                     "accuracy or roc-auc."),
     cv_plot: Path = typer.Option(None, "--cv-plot", metavar="FIGURE",
-                                 help="With --l1-ratio: the CV curve against log λ "
+                                 help="With --l1-ratio or --family: the CV curve against λ "
                                       "(plot.cv.glmnet)."),
-    seed: int = typer.Option(0, metavar="INT", help="Seed of the folds (--l1-ratio)."),
+    seed: int = typer.Option(0, metavar="INT",
+                             help="Seed of the folds (--l1-ratio, --family)."),
     rows: int = typer.Option(12, metavar="N", help="Rows of the printed table."),
     index_col: str = typer.Option(None, "--index-col", metavar="COLUMN",
                                   help="Column of row labels, not used ('none': no index)."),
     fmt: str = typer.Option(None, "--format", metavar="FORMAT", help=FORMAT_HELP),
 ) -> None:
-    """The whole ridge path from one decomposition, or the elastic-net / lasso path
-    (--l1-ratio) with its k-fold choices: table and figure.
+    """The whole ridge path from one decomposition, the elastic-net / lasso path
+    (--l1-ratio) or the logistic path (--family) with its CV choices: table and figure.
+
+    With many features the table is printed transposed (one row per feature, one column
+    per λ), so that its lines stay short.
 
     Examples:
 
       ridgekit path data.csv --target y --plot trace.svg
 
       ridgekit path data.csv -t y --l1-ratio 1 --cv 10 --plot lasso.png --cv-plot cv.png
+
+      ridgekit path labels.csv -t label --family binomial --plot logistic.png
     """
     from ridgekit.decompose import build_spectrum
     from ridgekit.io import read_data
     from ridgekit.linear_model import RidgePath
     from ridgekit.select import default_alphas, degrees_of_freedom
 
-    with one_line_errors():
+    with one_line_errors(target if family is None else None):
         check_output(plot, "figure", FIGURE_SUFFIXES)
         grid = parse_alphas(alphas)
         count = check_n_alphas(n_alphas, grid)
         if rows < 1:
             raise UsageProblem(f"--rows {rows}: give at least 1")
+        if family is not None:
+            return _logistic_path(data, target, features, grid, count, standardize, plot,
+                                  cv_plot, family, l1_ratio, cv, scoring, seed, rows,
+                                  index_col, fmt)
         if l1_ratio is not None:
             return _enet_path(data, target, features, grid, count, standardize, plot, cv_plot,
                               l1_ratio, cv, seed, rows, index_col, fmt)
         if cv_plot is not None:
-            raise UsageProblem("--cv-plot goes with --l1-ratio")
+            raise UsageProblem("--cv-plot goes with --l1-ratio or --family")
         index = False if (index_col or "").lower() == "none" else index_col
         with reading("reading") as bar:
             data_ = read_data(data, target, split_names(features), progress=bar, format=fmt,
@@ -196,11 +214,8 @@ def path(
             ridge_path_ = RidgePath(spec, grid, y.ndim == 1)
         df = degrees_of_freedom(spec, grid)
         coefs = ridge_path_.coefs if y.ndim == 1 else ridge_path_.coefs[:, 0]
-        picks = np.unique(np.linspace(0, grid.size - 1, min(rows, grid.size)).astype(int))
-        header = ["alpha", "df", *map(str, data_.feature_names)]
-        body = [[num(grid[i]), num(df[i]), *[num(c) for c in coefs[i]]] for i in picks]
-        table(f"ridge path of {data_.target_name} (df: intercept not counted)", header,
-              body, keep=2)
+        path_table(f"ridge path of {data_.target_name} (df: intercept not counted)", grid,
+                   [num(v) for v in df], "df", coefs, data_.feature_names, rows)
         if plot is not None:
             from ridgekit.plot import ridge_trace
 
@@ -226,17 +241,16 @@ def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, 
         note(text)
     model = outcome.model
     path_, sel = model.path_, model.selection_
-    coefs = np.asarray(path_.coefs)
-    picks = np.unique(np.linspace(0, path_.alphas.size - 1,
-                                  min(rows, path_.alphas.size)).astype(int))
-    header = ["alpha", "nonzero", *map(str, outcome.feature_names)]
-    body = [[num(path_.alphas[i]), str(int(path_.df[i])), *[num(c) for c in coefs[i]]]
-            for i in picks]
     kind = "lasso" if model.l1_ratio_ == 1 else f"elastic net (l1_ratio {num(model.l1_ratio_)})"
-    table(f"{kind} path of {outcome.target_name}"
-          + (" (standardized X)" if standardize else ""), header, body, keep=2)
+    path_table(f"{kind} path of {outcome.target_name}"
+               + (" (standardized X)" if standardize else ""), path_.alphas,
+               [str(int(v)) for v in path_.df], "nonzero", np.asarray(path_.coefs),
+               outcome.feature_names, rows)
     echo(f"k-fold ({outcome.folds_used}): λ_min = {num(sel.alpha_min)}, λ_1se = "
          f"{num(sel.alpha_1se)}")
+    from ridgekit.cli._families import print_per_ratio
+
+    print_per_ratio(model)
     from ridgekit.plot import enet_cv_curve, enet_trace
 
     if plot is not None:
@@ -245,6 +259,86 @@ def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, 
     if cv_plot is not None:
         write_figure(enet_cv_curve(sel, path_), cv_plot)
         echo(f"CV curve written to {cv_plot}")
+
+
+def _logistic_path(data, target, features, grid, count, standardize, plot, cv_plot, family,
+                   l1_ratio, cv, scoring, seed, rows, index_col, fmt) -> None:
+    """The L2 logistic path of ``LogisticRidgeCV`` (the fit family ``fit --family`` runs):
+    a table per class, λ_min / λ_1se, :func:`ridgekit.plot.logistic_trace` and the CV
+    curve."""
+    from ridgekit.cli._families import SCORINGS
+    from ridgekit.cli._pipeline import FitRequest, parse_cv, run_fit
+
+    family = family.strip().lower()
+    if family not in ("binomial", "multinomial"):
+        raise UsageProblem(f"--family {family!r}: path draws binomial or multinomial (drop "
+                           "--family for the ridge path)")
+    if l1_ratio is not None:
+        raise UsageProblem("--family with --l1-ratio: path draws the L2 logistic path only; "
+                           "drop --l1-ratio")
+    if scoring not in SCORINGS:
+        raise UsageProblem(f"--scoring {scoring!r}: use one of {', '.join(SCORINGS)}")
+    check_output(cv_plot, "figure", FIGURE_SUFFIXES)
+    req = FitRequest(data=data, target=target, features=split_names(features), weight=None,
+                     cv=parse_cv(str(cv)), alphas=grid, n_alphas=count,
+                     standardize=standardize, seed=seed,
+                     index_col=False if (index_col or "").lower() == "none" else index_col,
+                     format=fmt, family=family, scoring=scoring)
+    with shown_warnings():
+        outcome = run_fit(req)
+    for text in outcome.notes:
+        note(text)
+    model = outcome.model
+    path_, sel = model.path_, model.selection_
+    from ridgekit.plot.classification import criterion_label, df_without_intercepts
+
+    df = df_without_intercepts(path_)
+    df_cells = ["—" if not np.isfinite(v) else num(v) for v in df]
+    coefs = np.asarray(path_.coefs)
+    classes = [str(c) for c in model.classes_]
+    scale = " (standardized X)" if standardize else ""
+    if coefs.ndim == 2:
+        path_table(f"logistic path of {outcome.target_name}: log-odds of {classes[-1]!r}"
+                   f"{scale} (df: intercept not counted)", path_.alphas, df_cells, "df",
+                   coefs, outcome.feature_names, rows)
+    else:
+        for k, name in enumerate(classes):
+            path_table(f"multinomial path of {outcome.target_name}, class {name!r}{scale} "
+                       "(df of all classes, intercepts not counted)", path_.alphas, df_cells,
+                       "df", coefs[:, k], outcome.feature_names, rows)
+    how = f" ({outcome.folds_used})" if outcome.folds_used else ""
+    echo(f"{sel.criterion} {criterion_label(model.scoring)}{how}: λ_min = "
+         f"{num(sel.alpha_min)}, λ_1se = {num(sel.alpha_1se)}")
+    from ridgekit.plot import classifier_cv_curve, logistic_trace
+
+    if plot is not None:
+        write_figure(logistic_trace(path_, sel, feature_names=outcome.feature_names), plot)
+        echo(f"coefficient paths written to {plot}")
+    if cv_plot is not None:
+        write_figure(classifier_cv_curve(model), cv_plot)
+        echo(f"CV curve written to {cv_plot}")
+
+
+def path_table(title: str, alphas, df_cells: list[str], df_name: str, coefs, names,
+               rows: int) -> None:
+    """``rows`` λ of a path (spread over the grid): λ, df and every coefficient.
+
+    One row per λ while the features are few; with more features than rows the table is
+    transposed (a row per feature, a column per λ), so its lines stay short when piped as
+    well (``ridgekit path`` with 60 features printed 1,500-character lines)."""
+    alphas = np.asarray(alphas, dtype=float)
+    coefs = np.asarray(coefs, dtype=float)
+    picks = np.unique(np.linspace(0, alphas.size - 1, min(rows, alphas.size)).astype(int))
+    names = [str(n) for n in names]
+    if len(names) > picks.size:
+        header = ["alpha", *[num(alphas[i]) for i in picks]]
+        body = [[df_name, *[df_cells[i] for i in picks]]]
+        body += [[n, *[num(coefs[i, j]) for i in picks]] for j, n in enumerate(names)]
+        table(title, header, body, keep=1)
+        return
+    header = ["alpha", df_name, *names]
+    body = [[num(alphas[i]), df_cells[i], *[num(c) for c in coefs[i]]] for i in picks]
+    table(title, header, body, keep=2)
 
 
 def _is_many(source: str) -> bool:
@@ -261,6 +355,9 @@ def _read_training(source, stored: bool, model, user: dict, model_file, bar, kwa
 
     source = str(source)
     args = (user.get("target"), model.feature_names, user.get("sample_weight"))
+    reader = read_data
+    if model.is_classifier:
+        from ridgekit.io.labels import read_labelled as reader
     if _is_many(source):
         from ridgekit.scale.files import expand_paths
 
@@ -271,7 +368,7 @@ def _read_training(source, stored: bool, model, user: dict, model_file, bar, kwa
                 raise UsageProblem(f"the training data {source} named in {model_file} "
                                    "matches no files any more: give --data") from None
             raise
-        parts = [read_data(f, *args, progress=bar, **kwargs) for f in files]
+        parts = [reader(f, *args, progress=bar, **kwargs) for f in files]
         first = parts[0]
         first.X = np.concatenate([t.X for t in parts])
         first.y = np.concatenate([t.y for t in parts])
@@ -281,9 +378,6 @@ def _read_training(source, stored: bool, model, user: dict, model_file, bar, kwa
     if stored and not Path(source).exists():
         raise UsageProblem(f"the training data {source} named in {model_file} is not "
                            "there any more: give --data")
-    reader = read_data
-    if model.is_classifier:
-        from ridgekit.io.labels import read_labelled as reader
     return reader(source, *args, progress=bar, **kwargs)
 
 

@@ -196,7 +196,7 @@ def files_bar(title: str):
     bar = _bar(TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.fields[amount]}"), TimeElapsedColumn())
     with bar:
-        yield _Bar(bar, bar.add_task(f"{title}: opening the files", total=None, amount=""),
+        yield _Bar(bar, bar.add_task(f"{title}: starting", total=None, amount=""),
                    title)
 
 

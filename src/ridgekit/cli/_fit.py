@@ -33,9 +33,9 @@ DF_NOTE = "df counts the effective parameters of the features; the intercept is 
 
 def fit(
     data: Path = typer.Argument(..., metavar="DATA",
-                                help="CSV/TSV, Parquet, .npy/.npz or svmlight file; for "
-                                     "ridge and the elastic net also a directory or a "
-                                     "quoted glob ('data/*.parquet')."),
+                                help="CSV/TSV, Parquet, .npy/.npz or svmlight file, or a "
+                                     "directory or a quoted glob ('data/*.parquet') of "
+                                     "them."),
     target: str = typer.Option(None, "--target", "-t", metavar="COLUMN",
                                help="Target column."),
     features: str = typer.Option(None, metavar="COLUMNS",
@@ -48,8 +48,9 @@ def fit(
     family: str = typer.Option("gaussian", metavar="FAMILY",
                                help="gaussian (ridge, or the elastic net with --l1-ratio), "
                                     "binomial or multinomial (L2 logistic / softmax on a label "
-                                    "column of numbers or strings; the file is read into "
-                                    "memory: Newton needs the rows, not only moments)."),
+                                    "column of numbers or strings; one file is read into "
+                                    "memory, a glob/directory or --dask streamed once per "
+                                    "Newton round)."),
     l1_ratio: str = typer.Option(None, "--l1-ratio", metavar="VALUES",
                                  help="Elastic net: the L1 share of the penalty in [0, 1] "
                                       "(1 = lasso), or a list (0.1,0.5,1) chosen jointly with "
@@ -109,8 +110,10 @@ def fit(
     rows, and its SE likewise. scikit-learn's *CV average the fold errors unweighted, so
     with folds of unequal size (--folds-column, --sample-weight, n not a multiple of K)
     the chosen λ can differ from theirs; with equal folds they agree.
-    --family binomial/multinomial reads the file into memory
-    (StratifiedKFold(shuffle=True, random_state=SEED) for --cv K).
+    --family binomial/multinomial reads one file into memory
+    (StratifiedKFold(shuffle=True, random_state=SEED) for --cv K); over a glob, a
+    directory or --dask it streams the files once per Newton round (HashFolds(K, SEED),
+    --cv K only).
 
     Examples:
 
@@ -125,8 +128,11 @@ def fit(
       ridgekit fit iris.csv -t species --family multinomial --cv 5 --scoring accuracy
 
       ridgekit fit 'data/*.parquet' -t y --cv 10 --dask
+
+      ridgekit fit 'data/*.parquet' -t label --family binomial --cv 10 --dask
     """
-    with one_line_errors():
+    plain = family.strip().lower() in ("gaussian", "ridge")
+    with one_line_errors(target if plain else None):
         if rule not in ("min", "1se"):
             raise UsageProblem(f"--rule {rule!r}: use min or 1se")
         choice = parse_cv(cv if cv is not None else "10")
@@ -159,6 +165,7 @@ def fit(
         for text in outcome.notes:
             note(text)
         if out is not None:  # first: a closed stdout (``| head``) must not lose the model
+            from ridgekit._report_families import per_ratio_minima
             from ridgekit.io import save
 
             save(outcome.model, out, feature_names=outcome.feature_names,
@@ -170,6 +177,7 @@ def fit(
                  index_col=index_col, format=fmt, df_target=df, family=name,
                  l1_ratio=l1_ratio, n_rows=int(outcome.n_rows),
                  scoring=SCORINGS[scoring] or "deviance" if FAMILIES[name].needs_rows else None,
+                 l1_ratio_cv_minima=[list(p) for p in per_ratio_minima(outcome.model)],
                  warnings=sorted({str(w.message) for w in caught}))
         getattr(FAMILIES[name], "print_fit", print_fit)(outcome)
         if out is not None:

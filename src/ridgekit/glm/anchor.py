@@ -50,7 +50,7 @@ class Anchor:
     """Eigenbasis of the pencil :math:`(H_a + \\lambda_aC, C)` at one IRLS state."""
 
     def __init__(self, design, pen: np.ndarray, D: np.ndarray, lam_a: float,
-                 leverages: bool, X32=None):
+                 leverages: bool, X32=None, keep_u: bool = False):
         H = design.gram(D)
         M = H.copy()
         idx = np.arange(pen.size)
@@ -66,6 +66,7 @@ class Anchor:
                     "the penalized Hessian is singular: with alpha = 0 (or penalty_factor "
                     "0) the data are separable or X is rank-deficient; use alpha > 0"
                 ) from None
+        self.M = M  # T^{-1} = T^T M
         Li = np.linalg.solve(L, np.eye(pen.size))
         nu, Q = np.linalg.eigh((Li * pen) @ Li.T)
         self.nu = np.clip(nu, 0.0, None if lam_a <= 0 else 1.0 / lam_a)
@@ -73,7 +74,8 @@ class Anchor:
         self.lam_a = float(lam_a)
         self.D = D.copy()
         self._design = design
-        self.S = None
+        self.S = self.U = None
+        self._keep_u = keep_u
         if leverages and design.n * design.d * 4 <= _U_BYTES:
             self.S, self.q = self._squares(X32)
         elif leverages:
@@ -100,9 +102,13 @@ class Anchor:
             S = U * U
             q = S.sum(axis=1, dtype=np.float64)
             if abs(float(self.D @ q) - want) <= 1e-5 * max(want, 1.0):
+                if self._keep_u:
+                    self.U = U
                 return S, q
         U = design.eta(T)
         S = U * U
+        if self._keep_u:
+            self.U = U.astype(np.float32)
         return S, S.sum(axis=1)
 
     # ------------------------------------------------------------------ model
@@ -151,8 +157,14 @@ def _loss(eta, y, w) -> float:
 
 
 def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
-                  refresh: float = 0.5, leverages: bool = True) -> dict:
+                  refresh: float = 0.5, leverages: bool = True,
+                  sequential: bool = False) -> dict:
     """Binomial path from the largest λ down by chord-Newton steps on anchors.
+
+    With ``leverages`` (ALO) and unless ``sequential``, all λ are solved together
+    instead (:func:`ridgekit.glm.alo.alo_path`, batched GEMMs over the grid) whenever
+    its arrays fit in memory; the sequential path below is the fallback and serves the
+    full-data path of k-fold (``leverages=False``).
 
     Each λ stops when the (anchored) Newton decrement
     :math:`\\sqrt{g^T(sH_a+\\lambda C)^{-1}g}` -- about :math:`\\lVert\\theta -
@@ -170,6 +182,11 @@ def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
     ``loo_eta`` (L, n, 1): the approximate leave-one-out predictors of
     :mod:`ridgekit.glm.alo` at every λ, and ``n_anchors`` (Grams formed).
     """
+    if leverages and not sequential:
+        from ridgekit.glm.alo import alo_path, batch_fits
+
+        if batch_fits(problem.design, alphas.size):
+            return alo_path(problem, alphas, decrement=decrement)
     design, pen, w = problem.design, problem.pen, problem.w
     y = problem.Y[:, 0]
     L, d, n = alphas.size, design.d, design.n

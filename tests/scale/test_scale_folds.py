@@ -128,3 +128,74 @@ def test_gram_size_limit_names_the_limit_and_the_way_out():
                                          r"about p <= 5181.*reduce p"):
         check_gram_size(20000, 1, 10)
     check_gram_size(20000, 1, 10, max_bytes=40 * 2**30)
+
+
+class _IdsOnly:
+    """A fold rule with nothing but ``ids`` and ``n_splits`` (the generic path)."""
+
+    n_splits = 4
+
+    def ids(self, start, stop):
+        return (np.arange(start, stop) * 7 + 3) % 4
+
+
+@pytest.mark.parametrize("rule", [HashFolds(10, seed=3), HashFolds(7), ContiguousFolds(10, 1003),
+                                  _IdsOnly()])
+def test_rows_by_fold_is_the_stable_sort_by_fold_id(rule):
+    from ridgekit.scale.folds import rows_by_fold
+
+    for a, b in [(0, 1003), (3, 997), (5, 6), (10, 20), (990, 1003), (4, 4)]:
+        ids = np.asarray(rule.ids(a, b))
+        rows, bounds = rows_by_fold(rule, a, b)
+        rows = np.arange(b - a) if rows is None else rows
+        np.testing.assert_array_equal(rows, np.argsort(ids, kind="stable"))
+        np.testing.assert_array_equal(np.diff(bounds),
+                                      np.bincount(ids, minlength=rule.n_splits))
+
+
+def _longdouble_moments(X, Y, w):
+    """Weighted means and two-pass centered co-moments in extended precision."""
+    X, Y, w = (np.asarray(v, dtype=np.longdouble) for v in (X, Y, w))
+    s = w.sum()
+    mx, my = w @ X / s, w @ Y / s
+    xc, yc = X - mx, Y - my
+    return s, mx, my, (xc * w[:, None]).T @ xc, (xc * w[:, None]).T @ yc
+
+
+@pytest.mark.parametrize("contiguous", [False, True])
+@pytest.mark.parametrize("layout", ["slices of one [X | y] chunk", "fortran", "weights"])
+def test_block_moments_exact_when_the_block_head_is_far_from_the_folds(rng, layout,
+                                                                     contiguous):
+    # rows 0..4095 (the shift the block is summed about) sit 1e4 standard deviations away
+    # from the rest: contiguous folds past them are summed again about their own mean
+    # (without that, cancellation would cost ~1e-8); each fold must match
+    # extended-precision two-pass moments
+    n, p = 9000, 5
+    X = rng.normal(size=(n, p)) + 3.0
+    X[4096:] += 1e4
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    w = rng.uniform(0.0, 2.0, n) if layout == "weights" else None
+    if w is not None:
+        w[::7] = 0.0
+    if layout == "slices of one [X | y] chunk":
+        Z = np.c_[X, y]
+        Xb, yb = Z[:, :p], Z[:, p]
+    elif layout == "fortran":
+        Xb, yb = np.asfortranarray(X), y
+    else:
+        Xb, yb = X, y
+    folds = ContiguousFolds(3, 500 + n) if contiguous else HashFolds(6, seed=1)
+    parts = block_moments(Xb, yb, w, 500, BlockSpec(folds))
+    ids = folds.ids(500, 500 + n)
+    ww = np.ones(n) if w is None else w
+    for k in range(folds.n_splits):
+        r = ids == k
+        s, mx, my, cxx, cxy = _longdouble_moments(X[r], y[r, None], ww[r])
+        m = parts[k]
+        assert m.n_samples == r.sum()
+        np.testing.assert_allclose(m.weight, float(s), rtol=1e-13)
+        np.testing.assert_allclose(m.mean_x, mx.astype(float), rtol=1e-13)
+        np.testing.assert_allclose(m.cxx, cxx.astype(float), rtol=1e-11,
+                                   atol=1e-11 * float(np.abs(cxx).max()))
+        np.testing.assert_allclose(m.cxy, cxy.astype(float), rtol=1e-11,
+                                   atol=1e-11 * float(np.abs(cxy).max()))

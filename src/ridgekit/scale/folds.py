@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["HashFolds", "ContiguousFolds", "splitmix64"]
+__all__ = ["HashFolds", "ContiguousFolds", "splitmix64", "rows_by_fold"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -75,6 +75,10 @@ class _PositionFolds(ABC):
         self._check_n(n_samples)
         return self.ids(0, int(n_samples))
 
+    def rows_by_fold(self, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """The rows of ``[start, stop)`` grouped by fold; see :func:`rows_by_fold`."""
+        return _rows_from_ids(self.ids(start, stop), self.n_splits)
+
     def _check_n(self, n_samples: int) -> None:
         if n_samples < self.n_splits:
             raise ValueError(f"{self.n_splits} folds need at least as many rows; got "
@@ -117,6 +121,30 @@ class HashFolds(_PositionFolds):
         np.put_along_axis(rank, order, np.arange(k)[None, :], axis=1)
         return rank.ravel()[start - g0 * k: stop - g0 * k]
 
+    def rows_by_fold(self, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """The rows of ``[start, stop)`` grouped by fold, straight from the hash order.
+
+        Within group ``g`` the row of fold ``f`` is ``gK + order[g, f]`` (``order`` the
+        argsort of the group's hashes), so reading ``order`` column by column lists fold
+        0's rows, then fold 1's, each in increasing position -- the stable sort by fold
+        id without computing the ids or sorting them.
+        """
+        k = self.n_splits
+        if stop <= start:
+            return None, np.zeros(k + 1, dtype=np.intp)
+        g0, g1 = start // k, (stop - 1) // k + 1
+        members = np.arange(g0 * k, g1 * k, dtype=np.uint64).reshape(-1, k)
+        order = np.argsort(splitmix64(members, self.seed), axis=1, kind="stable")
+        pos = order.T + (np.arange(g0, g1, dtype=np.intp) * k - start)[None, :]
+        if start % k == 0 and stop % k == 0:  # whole groups: nothing to drop
+            counts = np.full(k, g1 - g0)
+            rows = pos.ravel()
+        else:
+            keep = (pos >= 0) & (pos < stop - start)
+            counts = keep.sum(axis=1)
+            rows = pos[keep]
+        return rows, np.r_[0, np.cumsum(counts)].astype(np.intp)
+
     def __repr__(self) -> str:
         return f"HashFolds(n_splits={self.n_splits}, seed={self.seed})"
 
@@ -141,6 +169,11 @@ class ContiguousFolds(_PositionFolds):
     def ids(self, start: int, stop: int) -> np.ndarray:
         return np.searchsorted(self._ends, np.arange(start, stop), side="right")
 
+    def rows_by_fold(self, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """Contiguous folds: the rows are already grouped (``None``: no reordering)."""
+        ends = np.clip(self._ends, start, stop) - start
+        return None, np.r_[0, ends].astype(np.intp)
+
     def fold_ids(self, n_samples: int) -> np.ndarray:
         if int(n_samples) != self.n_samples:
             raise ValueError(f"ContiguousFolds was made for {self.n_samples} rows, not "
@@ -149,3 +182,38 @@ class ContiguousFolds(_PositionFolds):
 
     def __repr__(self) -> str:
         return f"ContiguousFolds(n_splits={self.n_splits}, n_samples={self.n_samples})"
+
+
+def _rows_from_ids(ids: np.ndarray, k: int) -> tuple[np.ndarray | None, np.ndarray]:
+    ids = np.asarray(ids)
+    if ids.size and np.any(ids[1:] < ids[:-1]):
+        # a stable sort of one-byte keys is a radix sort
+        order = np.argsort(ids.astype(np.uint8) if k < 256 else ids, kind="stable")
+    else:
+        order = None
+    counts = np.bincount(ids, minlength=k)[:k] if ids.size else np.zeros(k, dtype=np.intp)
+    return order, np.r_[0, np.cumsum(counts)].astype(np.intp)
+
+
+def rows_by_fold(folds, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """The rows of the global range ``[start, stop)`` grouped by fold.
+
+    Parameters
+    ----------
+    folds : object with ``ids(start, stop)`` and ``n_splits``
+        A fold rule of the global position (its own ``rows_by_fold`` is used if it has one).
+    start, stop : int
+
+    Returns
+    -------
+    rows : ndarray of int or None
+        Offsets (from ``start``) of the rows, fold 0's first, each fold in increasing
+        position -- a stable sort by fold id; None when the rows are already in that
+        order (contiguous folds).
+    bounds : ndarray of int, shape (K + 1,)
+        Fold ``f`` is ``rows[bounds[f]:bounds[f + 1]]`` (or that slice of the block).
+    """
+    own = getattr(folds, "rows_by_fold", None)
+    if own is not None:
+        return own(start, stop)
+    return _rows_from_ids(folds.ids(start, stop), int(folds.n_splits))

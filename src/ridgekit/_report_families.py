@@ -40,6 +40,23 @@ def family_of(model) -> str:
     return "enet" if getattr(model, "l1_ratio_", None) is not None else "ridge"
 
 
+def per_ratio_minima(model) -> list[tuple[float, float]]:
+    """(l1_ratio, k-fold CV MSE minimum) of each candidate of an ``ElasticNetCV`` given a
+    list of l1 ratios (what the minima of scikit-learn's ``mse_path_`` per ratio are, with
+    the fold errors weighted by fold size), from the estimator's ``selections_`` or, for a
+    model file, the list ``fit`` stored (``l1_ratio_cv_minima``); [] for one ratio."""
+    meta = getattr(model, "metadata", None)
+    if isinstance(meta, dict):
+        stored = meta.get("user", {}).get("l1_ratio_cv_minima") or []
+        return [(float(r), float(m)) for r, m in stored]
+    per_ratio = getattr(model, "selections_", None) or []
+    if len(per_ratio) < 2:
+        return []
+    ratios = np.atleast_1d(model.l1_ratio)
+    return [(float(r), float(np.min(np.asarray(s.mean, float))))
+            for r, s in zip(ratios, per_ratio, strict=True)]
+
+
 @dataclass
 class FamilyFit:
     """The parts of a fitted elastic-net or logistic model the report shows."""
@@ -122,6 +139,11 @@ def _model_rows(fit) -> str:
     rows = [("estimator", _e(fit.label)), ("λ (alpha)", _g(fit.alpha, 6))]
     if fit.family == "enet":
         rows.append(("l1_ratio", _g(fit.l1_ratio) + (" (lasso)" if fit.l1_ratio == 1 else "")))
+        minima = per_ratio_minima(fit.model)
+        if minima:
+            rows.append(("k-fold CV MSE minimum per l1_ratio (candidates)", ", ".join(
+                f"{_g(r)}: {_g(m, 6)}" + (" (chosen)" if np.isclose(r, fit.l1_ratio) else "")
+                for r, m in minima)))
         rows.append(("objective", "(1/2n)‖y − Xβ − β₀‖² + α·l1_ratio·‖β‖₁ + "
                                   "(α/2)(1 − l1_ratio)‖β‖² (scikit-learn's)"))
     else:
@@ -205,7 +227,10 @@ def _classifier_fit(fit, X, y, w) -> str:
             ("deviance (training) 2 Σ wᵢ·log-loss(i)", _g(float(-2 * ww @ np.log(p_true))))]
     cv = _cv_at_alpha(fit)
     if cv is not None:
-        rows.append((f"{fit.selection.criterion} criterion at the model's λ / minimum",
+        from ridgekit.plot.classification import criterion_label
+
+        what = criterion_label(fit.selection.extra.get("scoring", fit.scoring))
+        rows.append((f"{fit.selection.criterion} {what} at the model's λ / minimum",
                      f"{_g(cv[0])} / {_g(cv[1])}"))
     C = pred.confusion()
     labels = [_e(c) for c in fit.classes]

@@ -254,6 +254,7 @@ class _Context:
         return self
 
     def _read_model(self, model, selection) -> None:
+        from ridgekit._report_parts import with_refined
         from ridgekit.io.model_files import LoadedModel, _alpha_of, _unwrap
 
         self.metadata = model.metadata if isinstance(model, LoadedModel) else None
@@ -284,6 +285,7 @@ class _Context:
         if self.selection is None:
             self.selection = (model.selection if isinstance(model, LoadedModel)
                               else getattr(est, "selection_", None))
+        self.selection = with_refined(self.selection)
         alpha = _alpha_of(est, self.selection)
         if alpha is None and self.metadata is not None:
             alpha = self.metadata.get("alpha")
@@ -384,7 +386,18 @@ def _rules_section(ctx: _Context) -> str:
             "<th>‖β(λ)‖ / ‖β<sub>LS</sub>‖</th></tr>" + "".join(rows) + "</table>\n"
             '<p class="note">The highlighted row is the λ of the model. df = Σ μ_j/(μ_j + λ), '
             "the intercept not counted (as ESL, MASS and glmnet; the command prints the same "
-            "df); RMSE is (weighted) on the training data.</p>")
+            "df); RMSE is (weighted) on the training data." + _refined_note(ctx) + "</p>")
+
+
+def _refined_note(ctx: _Context) -> str:
+    from ridgekit._report_parts import GRID_MIN_LABEL
+
+    sel = ctx.selection
+    if sel is None or not getattr(sel, "refined", False):
+        return ""
+    return (f" {_e(sel.criterion)} min is the minimizer of the criterion between the grid "
+            f"points next to the grid's minimum (the model's λ); “{GRID_MIN_LABEL}” is that "
+            "grid minimum itself.")
 
 
 def _model_section(ctx: _Context) -> str:

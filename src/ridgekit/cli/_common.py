@@ -133,7 +133,10 @@ def tidy(message: str) -> str:
 
 
 def num(x, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits (integers as they are)."""
+    """A number with ``digits`` significant digits (integers as they are).
+
+    Trailing zeros are dropped only when they are exact: 0.5 prints ``0.5``, but 3.99994
+    prints ``4.000`` (not ``4``, which would claim an integer) and 1.20004 ``1.200``."""
     if isinstance(x, int | np.integer) and not isinstance(x, bool):
         return str(int(x))
     x = float(x)
@@ -141,12 +144,20 @@ def num(x, digits: int = 4) -> str:
         return str(x)
     if x != 0 and x == round(x) and abs(x) < 10**digits:
         return str(int(x))
-    return f"{x:.{digits}g}"
+    short = f"{x:.{digits}g}"
+    if float(short) == x:
+        return short
+    kept = f"{x:#.{digits}g}"  # rounded: keep the digits that are significant
+    mantissa, e, exponent = kept.partition("e")
+    return mantissa.rstrip(".") + e + exponent
 
 
 @contextmanager
-def one_line_errors():
-    """Every expected failure as one line on stderr (exit 2); an interrupt exits 130."""
+def one_line_errors(target: str | None = None):
+    """Every expected failure as one line on stderr (exit 2); an interrupt exits 130.
+
+    ``target``: the regression target column; when it turns out not to be numeric the
+    message adds that class labels want ``--family``."""
     from ridgekit.io import DataError, ModelFileError
 
     try:
@@ -154,7 +165,13 @@ def one_line_errors():
     except KeyboardInterrupt:
         say_interrupted()
         raise typer.Exit(130) from None
-    except (DataError, ModelFileError, UsageProblem) as exc:
+    except DataError as exc:
+        text = str(exc) or type(exc).__name__
+        if target is not None and text.startswith(f"column {target!r} of ") and \
+                "is not numeric" in text:
+            text += "; for class labels add --family binomial or multinomial"
+        fail(text)
+    except (ModelFileError, UsageProblem) as exc:
         fail(str(exc) or type(exc).__name__)
     except IsADirectoryError as exc:
         fail(f"{exc.filename} is a directory")

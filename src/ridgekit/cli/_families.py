@@ -89,14 +89,19 @@ class EnetFamily:
         best = float(np.min(np.asarray(sel.mean, float)))
         echo(f"k-fold CV MSE at the minimum: {num(best)} (RMSE {num(np.sqrt(best))})"
              + (f"; {outcome.folds_used}" if outcome.folds_used else ""))
-        per_ratio = getattr(model, "selections_", None) or []
-        if len(per_ratio) > 1:  # how close the other candidates came
-            ratios = np.atleast_1d(model.l1_ratio)
-            echo("k-fold CV MSE minimum per l1_ratio: " + ", ".join(
-                f"{num(r)}: {num(float(np.min(np.asarray(s.mean, float))))}"
-                for r, s in zip(ratios, per_ratio, strict=True)))
+        print_per_ratio(model)
         if keep.size < coef.size:
             echo(f"({coef.size - keep.size} features with coefficient 0 not shown)")
+
+
+def print_per_ratio(model) -> None:
+    """How close the other candidate l1 ratios came: their CV minima on one line."""
+    from ridgekit._report_families import per_ratio_minima
+
+    minima = per_ratio_minima(model)
+    if minima:
+        echo("k-fold CV MSE minimum per l1_ratio: "
+             + ", ".join(f"{num(r)}: {num(m)}" for r, m in minima))
 
 
 def _coef_rows(outcome, coef, keep, intercept):

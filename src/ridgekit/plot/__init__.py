@@ -18,6 +18,7 @@ with ``fig.savefig(path)`` or get PNG bytes with :func:`to_png`.
 :func:`weight_decay_heatmap`  a metric over a learning-rate x weight-decay grid
 :func:`classifier_cv_curve`  a LogisticRidgeCV's CV curve (deviance, accuracy, AUC ...)
 :func:`coefficient_path`  coefficients along a LogisticPath, against λ and df
+:func:`logistic_trace`    a LogisticPath vs log λ, df on top, CV choices (per class)
 :func:`calibration_plot`  reliability diagram of :class:`Predictions`
 :func:`confusion_matrix_plot`  confusion matrix of :class:`Predictions`
 :func:`enet_trace`        lasso/elastic-net paths vs log λ, nonzeros on top, CV choices
@@ -34,6 +35,7 @@ from ridgekit.plot.classification import (
     classifier_cv_curve,
     coefficient_path,
     confusion_matrix_plot,
+    logistic_trace,
 )
 from ridgekit.plot.enet import enet_cv_curve, enet_trace, grouping_effect
 from ridgekit.plot.geometry import GeometryProblem, GeometrySolution, geometry, solve_geometry
@@ -60,6 +62,7 @@ __all__ = [
     "Predictions",
     "classifier_cv_curve",
     "coefficient_path",
+    "logistic_trace",
     "calibration_plot",
     "confusion_matrix_plot",
     "residual_plot",

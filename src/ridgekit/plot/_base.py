@@ -22,37 +22,42 @@ except ImportError as exc:  # pragma: no cover - matplotlib is an install extra
 
 __all__ = [
     "Figure", "new_figure", "to_png", "to_bytes", "FORMATS", "target_slice", "pick",
-    "set_alpha_axis", "mark_alphas", "check_alphas", "finite_vectors",
+    "set_alpha_axis", "mark_alphas", "check_alphas", "finite_vectors", "spread_labels",
+    "cv_title",
 ]
 
 #: line styles cycled by :func:`mark_alphas`
 _MARK_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 
-def new_figure(ax=None, ncols: int = 1, figsize: tuple[float, float] | None = None):
-    """A new Agg-backed figure with ``ncols`` axes, or the figure of a given axes.
+def new_figure(ax=None, ncols: int = 1, figsize: tuple[float, float] | None = None,
+               nrows: int = 1):
+    """A new Agg-backed figure with ``nrows`` x ``ncols`` axes, or the figure of a given
+    axes.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead (only when one axes is needed).
-    ncols : int
+    ncols, nrows : int
     figsize : (float, float), optional
 
     Returns
     -------
     fig : Figure
     axes : list of Axes
+        Row by row.
     """
     if ax is not None:
-        if ncols != 1:
-            raise ValueError(f"this figure needs {ncols} axes; ax= can only stand in for one")
+        if ncols * nrows != 1:
+            raise ValueError(f"this figure needs {ncols * nrows} axes; ax= can only stand in "
+                             "for one")
         return ax.figure, [ax]
-    fig = Figure(figsize=figsize or (6.4 * ncols if ncols > 1 else 6.4, 4.4),
+    fig = Figure(figsize=figsize or (6.4 * ncols if ncols > 1 else 6.4, 4.4 * nrows),
                  layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
-    return fig, list(axes)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, [a for row in axes for a in row]
 
 
 def to_png(fig, dpi: int = 100) -> bytes:
@@ -144,3 +149,30 @@ def finite_vectors(**arrays) -> list[np.ndarray]:
     if not all(np.all(np.isfinite(a)) for a in out):
         raise ValueError(f"{names} must be finite")
     return out
+
+
+def spread_labels(values, gap: float) -> np.ndarray:
+    """Heights for labels at ``values`` that keep at least ``gap`` apart and stay in the
+    values' order: each label is pushed up from its lower neighbour as needed, then all
+    are shifted so their mean is the values' mean (a label moves only as far as the
+    crowd around it needs)."""
+    values = np.asarray(values, dtype=float).ravel()
+    order = np.argsort(values, kind="stable")
+    ys = values[order].copy()
+    for i in range(1, ys.size):
+        ys[i] = max(ys[i], ys[i - 1] + gap)
+    if ys.size:
+        ys += values.mean() - ys.mean()
+    out = np.empty_like(ys)
+    out[order] = ys
+    return out
+
+
+def cv_title(selection) -> str:
+    """Title of a CV-curve figure that marks both λ_min and λ_1se: the criterion, and
+    which of the two the model took (its rule)."""
+    rule = str(getattr(selection, "rule", "min"))
+    if getattr(selection, "index_min", None) is None or \
+            getattr(selection, "index_1se", None) is None:
+        return f"{selection.criterion}: choice of λ (rule {rule!r})"
+    return f"{selection.criterion}: λ_min and λ_1se marked (the model's λ is λ_{rule})"

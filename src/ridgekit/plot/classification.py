@@ -10,20 +10,24 @@ checked and reused without a figure.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ridgekit.plot._base import new_figure
+from ridgekit.plot._base import cv_title, new_figure
+from ridgekit.plot.enet import enet_trace
 from ridgekit.plot.selection import cv_curve
 from ridgekit.plot.trace import ridge_trace
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Predictions", "classifier_cv_curve", "coefficient_path", "calibration_plot",
-           "confusion_matrix_plot"]
+__all__ = ["Predictions", "classifier_cv_curve", "coefficient_path", "logistic_trace",
+           "calibration_plot", "confusion_matrix_plot", "criterion_label",
+           "df_without_intercepts"]
 
 _CRITERION_LABEL = {"deviance": "held-out deviance", "log_loss": "held-out log-loss",
                     "accuracy": "misclassification rate", "roc_auc": "1 − AUC"}
@@ -96,25 +100,105 @@ class Predictions:
         return np.bincount(t * K + pr, minlength=K * K).reshape(K, K)
 
 
+def criterion_label(scoring) -> str:
+    """What a LogisticRidgeCV's CV curve measures, by its ``scoring`` (None: deviance);
+    lower is better for each."""
+    scoring = "deviance" if scoring is None else scoring
+    return _CRITERION_LABEL.get(scoring, f"−{scoring}") if isinstance(scoring, str) else \
+        "− score"
+
+
 def classifier_cv_curve(model, *, ax=None, title: str | None = None) -> Figure:
     """The cross-validation curve of a fitted ``LogisticRidgeCV`` (its ``selection_``),
     drawn by :func:`ridgekit.plot.cv_curve` with the scoring named on the y axis."""
     sel = model.selection_
-    scoring = sel.extra.get("scoring", getattr(model, "scoring", None) or "deviance")
-    label = _CRITERION_LABEL.get(scoring, f"−{scoring}") if isinstance(scoring, str) else \
-        "− score"
+    label = criterion_label(sel.extra.get("scoring", getattr(model, "scoring", None)))
     return cv_curve(sel, ax=ax, ylabel=f"{sel.criterion}: {label}",
-                    title=title or f"choice of λ by {sel.criterion} (rule {sel.rule!r})")
+                    title=title or cv_title(sel))
+
+
+def df_without_intercepts(path) -> np.ndarray:
+    r"""Effective df of a :class:`~ridgekit.glm.LogisticPath`, the intercepts not counted
+    (ridgekit's convention, as ESL and glmnet).
+
+    ``path.df`` is :math:`\mathrm{tr}[(H + \lambda C)^{-1} H]` over all parameters. The
+    unpenalized intercepts span a subspace on which that operator is the identity, so
+    they add exactly their rank to the trace at every λ: 1 for the binomial, K − 1 for K
+    softmax classes (their Hessian block has rank K − 1). That is subtracted here; the
+    rest is :math:`\mathrm{tr}[(H_c + \lambda I)^{-1} H_c]` with :math:`H_c` the
+    Hessian of the (weighted-)centered features.
+    """
+    df = np.asarray(path.df, dtype=float)
+    if not getattr(path, "fit_intercept", True):
+        return df
+    coefs = np.asarray(path.coefs)
+    return df - (1.0 if coefs.ndim == 2 else float(coefs.shape[1] - 1))
+
+
+def _df_view(path):
+    """The path with its df as :func:`df_without_intercepts` (for the trace figures)."""
+    return SimpleNamespace(alphas=path.alphas, coefs=path.coefs,
+                           df=df_without_intercepts(path))
 
 
 def coefficient_path(path, *, cls: int = 0, feature_names=None, mark=None, ax=None,
                      title: str | None = None) -> Figure:
     """Coefficients along a :class:`~ridgekit.glm.LogisticPath` (one class's for the
-    multinomial), against λ and -- when the path has df -- against effective df."""
+    multinomial), against λ and -- when the path has df -- against effective df
+    (intercepts not counted, :func:`df_without_intercepts`)."""
     against = "both" if np.all(np.isfinite(path.df)) and ax is None else "alpha"
     name = "" if path.coefs.ndim == 2 else f" (class '{path.classes[cls]}')"
-    return ridge_trace(path, feature_names=feature_names, against=against, target=cls,
-                       mark=mark, ax=ax, title=title or f"coefficient path{name}")
+    return ridge_trace(_df_view(path), feature_names=feature_names, against=against,
+                       target=cls, mark=mark, ax=ax, title=title or f"coefficient path{name}")
+
+
+def logistic_trace(path, selection=None, *, cls: int | None = None, feature_names=None,
+                   label_top: int = 8, title: str | None = None) -> Figure:
+    """glmnet's ``plot(fit, xvar = "lambda")`` for an L2 logistic path: coefficients
+    against log λ (largest λ on the left), the effective df (intercepts not counted) on
+    the top axis, λ_min and λ_1se of ``selection`` marked (:func:`enet_trace` per panel).
+
+    Parameters
+    ----------
+    path : LogisticPath
+        E.g. ``LogisticRidgeCV().path_`` or :func:`ridgekit.linear_model.logistic_path`.
+    selection : Selection, optional
+        ``LogisticRidgeCV().selection_``: its λ_min and λ_1se are drawn.
+    cls : int, optional
+        Multinomial: the class (index into ``path.classes``) to draw; default every class,
+        one panel each (three to a row). Binomial: one panel, the log-odds of
+        ``path.classes[1]``.
+    feature_names : sequence of str, optional
+        Names of the ``label_top`` largest coefficients at the smallest λ (spread apart).
+    label_top : int, default=8
+    title : str, optional
+        Figure title (default: one title per panel naming the class).
+    """
+    view = _df_view(path)
+    classes = [str(c) for c in np.asarray(path.classes)]
+    multi = np.asarray(path.coefs).ndim == 3
+    if not multi:
+        shown = [0]
+    elif cls is None:
+        shown = list(range(len(classes)))
+    else:
+        if not -len(classes) <= int(cls) < len(classes):
+            raise ValueError(f"cls={cls} is out of range for {len(classes)} classes")
+        shown = [int(cls) % len(classes)]
+    ncols = min(3, len(shown))
+    nrows = math.ceil(len(shown) / ncols)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows,
+                           figsize=(6.4 if ncols == 1 else 5.4 * ncols, 4.8 * nrows))
+    for k, axis in zip(shown, axes, strict=False):
+        name = f"log-odds of '{classes[-1]}'" if not multi else f"class '{classes[k]}'"
+        enet_trace(view, selection, target=k, feature_names=feature_names,
+                   label_top=label_top, ax=axis, top="df",
+                   title=f"logistic coefficient path ({name})")
+    for axis in axes[len(shown):]:
+        axis.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def calibration_plot(pred: Predictions, *, cls=None, n_bins: int = 10, ax=None,

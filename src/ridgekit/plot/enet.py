@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ridgekit.plot._base import check_alphas, new_figure, pick, target_slice
+from ridgekit.plot._base import (
+    check_alphas,
+    cv_title,
+    new_figure,
+    pick,
+    spread_labels,
+    target_slice,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,15 +40,19 @@ def _coefs(path, target: int) -> np.ndarray:
     return coefs
 
 
-def _top_nonzeros(axis, log_alpha: np.ndarray, nonzeros: np.ndarray, n_ticks: int = 8):
-    """A top axis labelled with the number of nonzero coefficients (glmnet's df row)."""
+def _top_nonzeros(axis, log_alpha: np.ndarray, nonzeros: np.ndarray, n_ticks: int = 8,
+                  label: str = "number of nonzero coefficients"):
+    """A top axis labelled with the number of nonzero coefficients (glmnet's df row), or
+    with any other count along the path (integers as such, else one decimal)."""
     top = axis.twiny()
     top.set_xlim(axis.get_xlim())
     idx = np.unique(np.linspace(0, log_alpha.size - 1, min(n_ticks, log_alpha.size))
                     .round().astype(int))
     top.set_xticks(log_alpha[idx])
-    top.set_xticklabels([str(int(v)) for v in nonzeros[idx]])
-    top.set_xlabel("number of nonzero coefficients")
+    values = np.asarray(nonzeros, dtype=float)[idx]
+    whole = np.all(values == np.round(values))
+    top.set_xticklabels([str(int(v)) if whole else f"{v:.1f}" for v in values])
+    top.set_xlabel(label)
     return top
 
 
@@ -57,23 +68,29 @@ def _marks(axis, selection, target: int) -> None:
 
 def enet_trace(path, selection=None, *, target: int = 0,
               feature_names: Sequence[str] | None = None, label_top: int = 8, ax=None,
-              title: str | None = None) -> Figure:
+              title: str | None = None, top: str = "nonzero") -> Figure:
     """Coefficient paths against log λ, nonzeros along the top, CV choices marked.
 
     Parameters
     ----------
     path : ENetPath
         Anything with ``alphas`` (L,) and ``coefs`` (L, p) or (L, t, p) (a ``RidgePath``
-        works too: every coefficient is then nonzero).
+        or a ``LogisticPath`` works too: every coefficient is then nonzero).
     selection : Selection, optional
         A CV selection over the same kind of grid (e.g. ``ElasticNetCV().selection_``):
         λ_min and λ_1se are drawn as vertical lines.
     target : int, default=0
+        Target (or class, for a multinomial path) of (L, t, p) coefficients.
     feature_names : sequence of str, optional
-        Labels the ``label_top`` largest coefficients at the smallest λ.
+        Labels the ``label_top`` largest coefficients at the smallest λ, spread apart so
+        that labels of nearly equal coefficients do not overlap.
     label_top : int, default=8
     ax : Axes, optional
     title : str, optional
+    top : {"nonzero", "df"}, default="nonzero"
+        Top axis: the number of nonzero coefficients (the lasso's df), or the path's
+        effective degrees of freedom ``path.df`` (an L2 path, whose coefficients are all
+        nonzero; omitted where ``df`` is not finite).
 
     Returns
     -------
@@ -93,20 +110,31 @@ def enet_trace(path, selection=None, *, target: int = 0,
         axis.plot(la, coefs[:, j], color=colors[j], lw=1.2)
     axis.axhline(0.0, color="0.6", lw=0.8)
     axis.set_xlim(la[0], la[-1])
+    if top not in ("nonzero", "df"):
+        raise ValueError(f"top must be 'nonzero' or 'df', got {top!r}")
     if feature_names is not None:
         if len(feature_names) != p:
             raise ValueError(f"{len(feature_names)} feature names for {p} coefficients")
-        for j in np.argsort(-np.abs(coefs[-1]))[:label_top]:
-            if coefs[-1, j] != 0:
-                axis.annotate(str(feature_names[j]), (la[-1], coefs[-1, j]), fontsize="x-small",
-                              xytext=(3, 0), textcoords="offset points", color=colors[j])
+        named = [j for j in np.argsort(-np.abs(coefs[-1]))[:label_top] if coefs[-1, j] != 0]
+        lo, hi = axis.get_ylim()
+        for j, y in zip(named, spread_labels(coefs[-1, named], 0.045 * (hi - lo)),
+                        strict=True):
+            axis.annotate(str(feature_names[j]), (la[-1], y), fontsize="x-small",
+                          xytext=(3, 0), textcoords="offset points", color=colors[j],
+                          va="center", annotation_clip=False)
     _marks(axis, selection, target)
     axis.set_xlabel("log λ (alpha)")
     axis.set_ylabel("coefficient")
     axis.grid(True, alpha=0.3)
     if selection is not None:
         axis.legend(fontsize="small", loc="best")
-    _top_nonzeros(axis, la, nonzeros)
+    if top == "nonzero":
+        _top_nonzeros(axis, la, nonzeros)
+    else:
+        df = np.asarray(getattr(path, "df", np.full(alphas.size, np.nan)), dtype=float)
+        if df.shape == alphas.shape and np.all(np.isfinite(df)):
+            _top_nonzeros(axis, la, df[order],
+                          label="effective degrees of freedom (intercept not counted)")
     l1 = getattr(path, "l1_ratio", None)
     axis.set_title(title or ("coefficient paths" + (f" (l1_ratio = {l1:g})"
                                                      if l1 is not None else "")), pad=28)
@@ -154,7 +182,7 @@ def enet_cv_curve(selection, path=None, *, target: int = 0, ax=None,
         nz = np.count_nonzero(coefs, axis=1)
         p_order = np.argsort(np.asarray(path.alphas))[::-1]
         _top_nonzeros(axis, la, nz[p_order])
-    axis.set_title(title or f"{selection.criterion} (rule {selection.rule!r})", pad=28)
+    axis.set_title(title or cv_title(selection), pad=28)
     return fig
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ridgekit.plot._base import (
     check_alphas,
+    cv_title,
     mark_alphas,
     new_figure,
     pick,
@@ -75,7 +76,7 @@ def cv_curve(selection: Selection, *, target: int = 0, ax=None, title: str | Non
     mark_alphas(axis, marks)
     set_alpha_axis(axis, alphas)
     axis.set_ylabel(ylabel or f"{selection.criterion} error")
-    axis.set_title(title or f"{selection.criterion}: choice of λ (rule {selection.rule!r})")
+    axis.set_title(title or cv_title(selection))
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize="small")
     return fig

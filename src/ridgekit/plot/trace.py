@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ridgekit.plot._base import check_alphas, mark_alphas, new_figure, set_alpha_axis
+from ridgekit.plot._base import (
+    check_alphas,
+    mark_alphas,
+    new_figure,
+    set_alpha_axis,
+    spread_labels,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -104,20 +110,14 @@ def _label_ends(axis, kind, alphas, df, coefs, names, colors, k) -> None:
     values = coefs[end if kind == "alpha" else int(np.argmax(df))]
     top = np.argsort(-np.abs(values))[: min(k, values.size)]
     lo, hi = axis.get_ylim()
-    gap = 0.055 * (hi - lo)
-    order = top[np.argsort(values[top])]
-    ys = [float(values[j]) for j in order]
-    for i in range(1, len(ys)):  # push labels apart upward, then recentre
-        ys[i] = max(ys[i], ys[i - 1] + gap)
-    shift = (np.mean([values[j] for j in order]) - np.mean(ys)) if ys else 0.0
-    ys = [y + shift for y in ys]
+    ys = spread_labels(values[top], 0.055 * (hi - lo))
     if kind == "df":
         x0, x1 = axis.get_xlim()
         axis.set_xlim(x0, x1 + 0.22 * (x1 - x0))
         x, ha = x1 + 0.02 * (x1 - x0), "left"
     else:
         x, ha = float(alphas[0]), "right"
-    for j, y in zip(order, ys, strict=True):
+    for j, y in zip(top, ys, strict=True):
         axis.annotate(str(names[j]), (x, y), color=colors[j], fontsize="small", ha=ha,
                       va="center", xytext=(2 if ha == "left" else -4, 0),
                       textcoords="offset points", annotation_clip=False)

@@ -176,3 +176,21 @@ def test_fold_moments_split_over_workers_equal_dense(rng, monkeypatch, layout, w
         np.testing.assert_allclose(got.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
         np.testing.assert_allclose(got.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
         np.testing.assert_allclose(got.cyy, cyy, rtol=1e-11)
+
+
+def test_fold_total_equals_dense_with_an_empty_weight_fold(rng):
+    """The K-part merge of :meth:`FoldMoments.total` against dense moments of all rows;
+    a fold of zero weight counts its rows but changes no statistic."""
+    X, Y = make_regression(rng, 400, 5, t=3, offset=2.0)
+    w = rng.uniform(0.5, 2.0, 400)
+    ids = rng.integers(0, 5, 400)
+    w[ids == 3] = 0.0
+    tot = FoldMoments.from_arrays(X, Y, ids, w).total()
+    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, w)
+    assert tot.n_samples == 400
+    np.testing.assert_allclose(tot.weight, s, rtol=1e-13)
+    np.testing.assert_allclose(tot.mean_x, mx, rtol=1e-12)
+    np.testing.assert_allclose(tot.mean_y, my, rtol=1e-12)
+    np.testing.assert_allclose(tot.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
+    np.testing.assert_allclose(tot.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
+    np.testing.assert_allclose(tot.cyy, cyy, rtol=1e-11)

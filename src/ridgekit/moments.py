@@ -374,11 +374,36 @@ class FoldMoments:
         return len(self.folds)
 
     def total(self) -> Moments:
-        """Moments of all rows."""
-        out = self.folds[0]
-        for f in self.folds[1:]:
-            out = out.merge(f)
-        return out
+        """Moments of all rows: the K-part form of the merge,
+
+        .. math:: C = \\sum_k C_k + \\sum_k s_k(\\bar z_k - \\bar z)(\\bar z_k - \\bar z)^T ,
+
+        the co-moments summed in place and the between-fold part as one product of the
+        p x K deviations (no p x p temporary per fold).
+        """
+        parts = [f for f in self.folds if f.weight != 0.0]
+        n = sum(f.n_samples for f in self.folds)
+        if len(parts) <= 1:
+            out = parts[0] if parts else self.folds[0]
+            return Moments(n, out.weight, out.mean_x, out.mean_y, out.cxx, out.cxy, out.cyy)
+        s = np.array([f.weight for f in parts])
+        weight = float(s.sum())
+        mx = np.stack([f.mean_x for f in parts])
+        my = np.stack([f.mean_y for f in parts])
+        mean_x, mean_y = s @ mx / weight, s @ my / weight
+        root = np.sqrt(s)[:, None]
+        dx, dy = (mx - mean_x) * root, (my - mean_y) * root
+        cxx = parts[0].cxx + parts[1].cxx
+        cxy = parts[0].cxy + parts[1].cxy
+        cyy = parts[0].cyy + parts[1].cyy
+        for f in parts[2:]:
+            cxx += f.cxx
+            cxy += f.cxy
+            cyy += f.cyy
+        cxx += dx.T @ dx
+        cxy += dx.T @ dy
+        cyy += np.einsum("kt,kt->t", dy, dy)
+        return Moments(n, weight, mean_x, mean_y, cxx, cxy, cyy)
 
     def training(self) -> Iterator[Moments]:
         """Training moments of each fold: the merge of all *other* folds.

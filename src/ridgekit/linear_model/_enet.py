@@ -24,8 +24,14 @@ from scipy import sparse
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ridgekit._validation import check_alpha_grid
-from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
-from ridgekit.linear_model._enet_problem import Problem, build_problem, penalty_for, ridge_floor
+from ridgekit.linear_model._base import LinearRegressorBase
+from ridgekit.linear_model._enet_problem import (
+    Problem,
+    build_problem,
+    penalty_for,
+    ridge_floor,
+    validate_enet,
+)
 from ridgekit.sparse import alpha_grid, alpha_max, check_l1_ratio, solve_path
 
 __all__ = ["ElasticNet", "Lasso", "ENetPath", "enet_path", "lasso_path"]
@@ -143,7 +149,7 @@ class ElasticNet(LinearRegressorBase):
         alpha = float(self.alpha)
         check_l1_ratio(self.l1_ratio)
         warm = self.coef_ if self.warm_start and hasattr(self, "coef_") else None
-        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr", "csc"))
+        X, Y, w, y_was_1d, _ = validate_enet(self, X, y, sample_weight, self.precompute)
         problem = build_problem(X, Y, w, self.fit_intercept, self.precompute)
         penalty = self._penalty(problem)
         if alpha == 0.0 and problem.route != "gram" and X.shape[1] > X.shape[0]:
@@ -340,7 +346,7 @@ def enet_path(X, y, *, l1_ratio: float = 0.5, eps: float = 1e-3, n_alphas: int =
     """
     rho = check_l1_ratio(l1_ratio)
     holder = ElasticNet(l1_ratio=rho, fit_intercept=fit_intercept)
-    X, Y, w, y_was_1d = validate_xy(holder, X, y, sample_weight, accept_sparse=("csr", "csc"))
+    X, Y, w, y_was_1d, _ = validate_enet(holder, X, y, sample_weight, precompute)
     problem = build_problem(X, Y, w, fit_intercept, precompute)
     penalty = penalty_for(problem.scale, problem.n_features, rho, standardize, penalty_factor,
                           lower_bounds, upper_bounds, positive)

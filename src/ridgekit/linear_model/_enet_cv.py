@@ -2,59 +2,43 @@
 exact k-fold, with the same :class:`~ridgekit.select.Selection` as ``RidgeCV``.
 
 When X is dense with n >= p nothing is refitted from the data: one pass accumulates
-:class:`~ridgekit.moments.FoldMoments`; the training moments of each fold are merges of
-the others; each fold's whole path is solved on its p x p Gram with warm starts, and the
-validation error of every α follows from the held-out fold's own moments:
-
-.. math::
-
-    \\mathrm{SSE}_k(\\beta) = C^{(k)}_{yy} - 2\\beta^TC^{(k)}_{xy} + \\beta^TC^{(k)}_{xx}\\beta
-    + s_k\\big((\\bar y_k - \\bar y_{-k}) - (\\bar x_k - \\bar x_{-k})^T\\beta\\big)^2 .
-
-Otherwise (p > n, scipy.sparse X) a fold's training fit is on its own rows (a CSC row
-subset, never densified) and the error comes from predictions.
+:class:`~ridgekit.moments.FoldMoments`; the training moments of each fold are the total
+with the fold taken out; each fold's whole path is solved on its p x p Gram with warm
+starts, and the validation error of every α follows from the held-out fold's own moments
+(:mod:`ridgekit.linear_model._enet_folds`). Otherwise (p > n, scipy.sparse X) a fold's
+training fit is on its own rows (a CSC row subset, never densified).
 """
 
 from __future__ import annotations
 
 import numbers
-import os
 from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ridgekit.linear_model._base import LinearRegressorBase, validate_xy
+from ridgekit.linear_model._base import LinearRegressorBase
 from ridgekit.linear_model._enet import ElasticNet, ENetPath, check_grid
+from ridgekit.linear_model._enet_folds import (  # noqa: F401 (REFINE_MARGIN: re-exported)
+    FOLD_TOL_FACTOR,
+    REFINE_MARGIN,
+    FoldData,
+    threads,
+)
 from ridgekit.linear_model._enet_problem import (
     build_problem,
-    choose_route,
+    check_moments_finite,
     penalty_for,
     problem_from_moments,
     ridge_floor,
+    validate_enet,
 )
 from ridgekit.linear_model._enet_relax import relax_mix, relaxed_coefs
-from ridgekit.moments import FoldMoments, Moments
-from ridgekit.select import Selection, as_splits, fold_partitions, summarize_folds
-from ridgekit.sparse import (
-    DenseDesign,
-    GramDesign,
-    SparseDesign,
-    alpha_grid,
-    alpha_max,
-    check_l1_ratio,
-    solve_path,
-)
+from ridgekit.moments import FoldMoments
+from ridgekit.select import Selection, as_splits, summarize_folds
+from ridgekit.sparse import alpha_grid, alpha_max, check_l1_ratio, solve_path
 
 __all__ = ["ElasticNetCV", "LassoCV"]
-
-#: on the Gram route the α values that decide the choice are solved again to
-#: ``tol * FOLD_TOL_FACTOR``: near its minimum the CV curve is flat, and errors of a loosely
-#: solved path (relative size ~tol) would decide it. The rest of each fold's path is solved
-#: to ``tol``. On the row designs (p > n, sparse X) ``tol`` is used throughout.
-FOLD_TOL_FACTOR = 0.1
-#: grid points refined on each side of a decisive index (curve minimum, 1-SE point)
-REFINE_MARGIN = 3
 
 
 class ElasticNetCV(LinearRegressorBase):
@@ -202,12 +186,15 @@ class ElasticNetCV(LinearRegressorBase):
         ratios = self._ratios()
         kind = self._relax_kind()
         gammas = self._gammas()
-        X, Y, w, y_was_1d = validate_xy(self, X, y, sample_weight, accept_sparse=("csr", "csc"))
+        X, Y, w, y_was_1d, route = validate_enet(self, X, y, sample_weight, self.precompute)
         splits = as_splits(5 if self.cv is None else self.cv, X,
                            Y[:, 0] if y_was_1d else Y, groups)
-        folds = _FoldData(X, Y, w, splits, self.fit_intercept, choose_route(X, self.precompute))
-        full = problem_from_moments(folds.total, self.fit_intercept) if folds.total is not None \
-            else build_problem(X, Y, w, self.fit_intercept, self.precompute)
+        folds = FoldData(X, Y, w, splits, self.fit_intercept, route)
+        if folds.total is not None:
+            check_moments_finite(X, folds.total)
+            full = problem_from_moments(folds.total, self.fit_intercept)
+        else:
+            full = build_problem(X, Y, w, self.fit_intercept, self.precompute)
         return self._select(folds, full, ratios, kind, gammas, y_was_1d, X.dtype)
 
     def fit_moments(self, folds: FoldMoments, feature_names=None):
@@ -228,7 +215,7 @@ class ElasticNetCV(LinearRegressorBase):
         if folds.n_folds < 2:
             raise ValueError("k-fold needs at least 2 folds with samples")
         ratios, kind, gammas = self._ratios(), self._relax_kind(), self._gammas()
-        data = _FoldData.from_fold_moments(folds, self.fit_intercept)
+        data = FoldData.from_fold_moments(folds, self.fit_intercept)
         full = problem_from_moments(data.total, self.fit_intercept)
         self.n_features_in_ = full.n_features
         if feature_names is not None:
@@ -245,7 +232,7 @@ class ElasticNetCV(LinearRegressorBase):
             errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
                                        self.tol, self.max_iter, self.screening, kind, gammas,
                                        self.tol * FOLD_TOL_FACTOR if gram else None,
-                                       self.rule, _threads(self.n_jobs)))
+                                       self.rule, threads(self.n_jobs)))
         # errors[i]: (n_gamma, K, L, t)
         weights = folds.weights
         best, selections = None, []
@@ -346,218 +333,3 @@ class LassoCV(ElasticNetCV):
                          standardize=standardize, penalty_factor=penalty_factor,
                          lower_bounds=lower_bounds, upper_bounds=upper_bounds,
                          screening=screening, n_jobs=n_jobs)
-
-
-class _FoldData:
-    """The training designs and held-out data of every split, in the problem's route."""
-
-    def __init__(self, X, Y, w, splits, fit_intercept, route):
-        self.fit_intercept = fit_intercept
-        self.route = route
-        self.Y = Y
-        self.n_targets = Y.shape[1]
-        self.total = None  # moments of all rows, when the folds partition them
-        n = X.shape[0]
-        partitions = fold_partitions(splits, n) if route == "gram" else None
-        if route == "gram":
-            if partitions is not None:
-                self.pairs = []
-                for ids in partitions:
-                    fm = FoldMoments.from_arrays(X, Y, ids, w)
-                    total = fm.total()
-                    self.pairs += list(zip(_training(fm, total), fm.folds, strict=True))
-                    if self.total is None:
-                        self.total = total
-            else:
-                self.pairs = [(Moments.from_arrays(X[tr], Y[tr], None if w is None else w[tr]),
-                               Moments.from_arrays(X[te], Y[te], None if w is None else w[te]))
-                              for tr, te in splits]
-            if not fit_intercept:
-                self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
-            self.weights = np.array([held.weight for _, held in self.pairs])
-        else:
-            # each fold's training rows as their own copy (CSC rows subset, or the dense
-            # design's centered copy of them): no held-out rows in the epochs
-            self.X = X
-            self.splits = [(np.asarray(tr), np.asarray(te)) for tr, te in splits]
-            self.test = [(te, np.ones(te.size) if w is None else w[te])
-                         for _, te in self.splits]
-            self.weights = np.array([wte.sum() for _, wte in self.test])
-            cls = SparseDesign if route == "sparse" else DenseDesign
-            self._designs = [cls(X[tr], None if w is None else w[tr], fit_intercept)
-                             for tr, _ in self.splits]
-
-    @classmethod
-    def from_fold_moments(cls, fm: FoldMoments, fit_intercept: bool) -> _FoldData:
-        """The Gram route from given fold moments (no rows at all)."""
-        self = cls.__new__(cls)
-        self.fit_intercept = fit_intercept
-        self.route = "gram"
-        self.total = fm.total()
-        self.pairs = list(zip(_training(fm, self.total), fm.folds, strict=True))
-        if not fit_intercept:
-            self.pairs = [(tr.uncentered(), te.uncentered()) for tr, te in self.pairs]
-        self.weights = np.array([held.weight for _, held in self.pairs])
-        self.n_targets = self.total.n_targets
-        return self
-
-    def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas,
-               refine_tol=None, rule="min", n_jobs=1) -> np.ndarray:
-        """Validation MSE, shape (n_gamma, K, L, t).
-
-        Every fold's path is solved to ``tol``; with ``refine_tol`` (the Gram route) the
-        α values that decide the choice -- a margin of :data:`REFINE_MARGIN` around each
-        curve's minimum (and its 1-SE point for ``rule="1se"``) -- are solved again to
-        ``refine_tol``, warm-started, until the choice lies inside the refined stretch.
-        The folds run on ``n_jobs`` threads (the compiled solver releases the GIL).
-        """
-        K = len(self.weights)
-        t = self.n_targets
-        out = np.empty((gammas.size, K, grid.size, t))
-        refine = refine_tol is not None and refine_tol < tol
-        kept = {}
-
-        def fold(f):  # one task per fold: its designs are its own (threads share nothing)
-            for k in range(t):
-                design, scale = self._design(f, k)
-                penalty = penalty_of(scale)
-                B = solve_path(design, penalty, grid, tol, max_iter, None, screening).coefs
-                out[:, f, :, k] = self._errors_of(f, k, design, penalty, B, grid, kind,
-                                                  gammas)
-                if refine:
-                    kept[f, k] = (design, penalty, B)
-
-        _map(fold, range(K), n_jobs)
-        if refine:
-            for k in range(t):
-                self._refine(out, kept, k, grid, refine_tol, max_iter, screening, kind,
-                             gammas, rule, n_jobs)
-        return out
-
-    def _errors_of(self, f, k, design, penalty, B, alphas, kind, gammas) -> np.ndarray:
-        """(n_gamma, rows of B) held-out MSE of the path rows ``B`` at ``alphas``."""
-        relaxed = None
-        if kind is not None:
-            l2 = np.stack([penalty.at(float(a))[1] for a in alphas]) if kind == "ridge" \
-                else None
-            relaxed = relaxed_coefs(design, B, l2, penalty.lower, penalty.upper)
-        return np.stack([self._mse(f, k, B if relaxed is None else
-                                   relax_mix(B, relaxed, gamma), design) for gamma in gammas])
-
-    def _refine(self, out, kept, k, grid, tol, max_iter, screening, kind, gammas, rule,
-                n_jobs):
-        L = grid.size
-        lo = hi = None  # the refined stretch [lo, hi] of the grid
-        while True:
-            want = self._decisive(out[..., k], rule)
-            a = max(0, int(want.min()) - REFINE_MARGIN)
-            b = min(L - 1, int(want.max()) + REFINE_MARGIN)
-            if lo is not None and lo <= a and b <= hi:
-                return
-            # the new pieces: below lo (warm from the loose solution at their first α)
-            # and above hi (warm from the refined solution at hi)
-            pieces = [(a, b)] if lo is None else \
-                [(i, j) for i, j in ((a, lo - 1), (hi + 1, b)) if i <= j]
-
-            def fold(f, pieces=pieces, lo=lo, hi=hi):
-                design, penalty, B = kept[f, k]
-                for i, j in pieces:
-                    start = B[i] if lo is None or i < lo else B[hi]
-                    B[i:j + 1] = solve_path(design, penalty, grid[i:j + 1], tol, max_iter,
-                                            start, screening).coefs
-                    out[:, f, i:j + 1, k] = self._errors_of(
-                        f, k, design, penalty, B[i:j + 1], grid[i:j + 1], kind, gammas)
-
-            _map(fold, sorted(f for f, kk in kept if kk == k), n_jobs)
-            lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
-
-    def _decisive(self, err, rule) -> np.ndarray:
-        """Grid indices the choice depends on: each γ's minimum (and 1-SE point)."""
-        idx = []
-        for g in err:
-            mean, se = summarize_folds(g[..., None], self.weights)
-            mean, se = mean[:, 0], se[:, 0]
-            i = int(np.argmin(mean))
-            idx.append(i)
-            if rule == "1se":
-                idx.append(int(np.flatnonzero(mean <= mean[i] + se[i])[0]))
-        return np.array(idx)
-
-    def _design(self, f, k):
-        if self.route == "gram":
-            train = self.pairs[f][0]
-            s = train.weight
-            design = GramDesign(train.cxx / s, train.cxy[:, k] / s, train.cyy[k] / s)
-            return design, np.sqrt(np.maximum(design.H, 0.0))
-        design = self._designs[f].set_target(self.Y[self.splits[f][0], k])
-        return design, np.sqrt(design.H)
-
-    def _mse(self, f, k, B, design) -> np.ndarray:
-        """Weighted held-out MSE of every coefficient row of B (L, p)."""
-        if self.route == "gram":
-            train, held = self.pairs[f]
-            dy = held.mean_y[k] - train.mean_y[k]
-            dx = held.mean_x - train.mean_x
-            quad = np.einsum("lp,lp->l", B @ held.cxx, B)
-            sse = held.cyy[k] - 2.0 * (B @ held.cxy[:, k]) + quad \
-                + held.weight * (dy - B @ dx) ** 2
-            return np.maximum(sse, 0.0) / held.weight
-        te, wte = self.test[f]
-        intercepts = design.mean_y - B @ design.mean_x
-        pred = np.asarray(self.X[te] @ B.T) + intercepts
-        resid = self.Y[te, k][:, None] - pred
-        return (wte @ resid**2) / wte.sum()
-
-
-def _training(fm: FoldMoments, total: Moments) -> list[Moments]:
-    """Each fold's training moments: ``total`` with the fold taken out (O(K p²)) when
-    every fold holds at most half the weight, else the O(K) merges of the others."""
-    if all(f.weight <= 0.5 * total.weight for f in fm.folds):
-        return [_complement(total, f) for f in fm.folds]
-    return list(fm.training())
-
-
-def _complement(total: Moments, part: Moments) -> Moments:
-    """The inverse of :meth:`Moments.merge`: the moments of the rows of ``total`` not in
-    ``part``. With :math:`s_A = s - s_B`, :math:`\\bar z_A = (s\\bar z - s_B\\bar z_B)/s_A`,
-
-    .. math:: C_A = C - C_B - \\frac{s_As_B}{s}(\\bar z_B - \\bar z_A)(\\bar z_B - \\bar z_A)^T .
-
-    With :math:`s_B \\le s/2` the complement keeps at least half of every diagonal entry,
-    so the subtraction loses at most a few ulps (no cancellation).
-    """
-    s, sb = total.weight, part.weight
-    if sb == 0.0:
-        return Moments(total.n_samples - part.n_samples, s, total.mean_x, total.mean_y,
-                       total.cxx, total.cxy, total.cyy)
-    sa = s - sb
-    mean_x = (s * total.mean_x - sb * part.mean_x) / sa
-    mean_y = (s * total.mean_y - sb * part.mean_y) / sa
-    dx, dy = part.mean_x - mean_x, part.mean_y - mean_y
-    factor = sa * sb / s
-    return Moments(total.n_samples - part.n_samples, sa, mean_x, mean_y,
-                   total.cxx - part.cxx - np.outer(dx, dx) * factor,
-                   total.cxy - part.cxy - np.outer(dx, dy) * factor,
-                   total.cyy - part.cyy - dy * dy * factor)
-
-
-def _map(fn, items, n_jobs: int) -> None:
-    """``fn`` on every item, on up to ``n_jobs`` threads."""
-    items = list(items)
-    if n_jobs <= 1 or len(items) <= 1:
-        for x in items:
-            fn(x)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(n_jobs, len(items))) as pool:
-        for _ in pool.map(fn, items):  # re-raises a task's exception here
-            pass
-
-
-def _threads(n_jobs) -> int:
-    """joblib's convention: None -> 1, -1 -> all cores, -k -> all but k - 1."""
-    cores = os.cpu_count() or 1
-    if n_jobs is None:
-        return 1
-    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)

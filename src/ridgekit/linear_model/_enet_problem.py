@@ -12,15 +12,35 @@ estimators):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
+from ridgekit._validation import check_finite_products
+from ridgekit.linear_model._base import validate_xy
 from ridgekit.moments import Moments
 from ridgekit.sparse import DenseDesign, GramDesign, SparseDesign, make_penalty
 
-__all__ = ["Problem", "build_problem", "choose_route", "penalty_for", "problem_from_moments"]
+__all__ = ["Problem", "build_problem", "choose_route", "penalty_for", "problem_from_moments",
+           "validate_enet"]
+
+
+def validate_enet(estimator, X, y, sample_weight, precompute="auto"):
+    """:func:`~ridgekit.linear_model._base.validate_xy` for the elastic net; returns
+    ``X, Y, w, y_was_1d, route``. A dense X bound for the ``gram`` route is not searched
+    for NaN/inf here: they reach the diagonal of its moments, which the route checks
+    (:func:`ridgekit._validation.check_finite_products`), saving a pass over X."""
+    defer = isinstance(X, np.ndarray) and X.ndim == 2 and choose_route(X, precompute) == "gram"
+    X, Y, w, y_was_1d = validate_xy(estimator, X, y, sample_weight,
+                                    accept_sparse=("csr", "csc"), defer_x_finite=defer)
+    return X, Y, w, y_was_1d, choose_route(X, precompute)  # validation keeps the shape
+
+
+def check_moments_finite(X, m: Moments) -> None:
+    """NaN/inf of X named as scikit-learn names them, found on the diagonal of its
+    moments (and its means) instead of by a pass over X."""
+    check_finite_products(X, np.diagonal(m.cxx), m.mean_x)
 
 
 def choose_route(X, precompute) -> str:
@@ -57,12 +77,15 @@ class Problem:
     moments: Moments | None = None
     rows: DenseDesign | SparseDesign | None = None
     Y: np.ndarray | None = None
+    _gram: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def design(self, t: int):
         if self.moments is not None:
             m = self.moments
             s = m.weight
-            return GramDesign(m.cxx / s, m.cxy[:, t] / s, m.cyy[t] / s)
+            if self._gram is None:  # one normalized Gram shared by every target's design
+                self._gram = np.ascontiguousarray(m.cxx / s)
+            return GramDesign(self._gram, m.cxy[:, t] / s, m.cyy[t] / s)
         return self.rows.set_target(self.Y[:, t])
 
     def intercept(self, coefs: np.ndarray, t: int) -> np.ndarray:
@@ -76,7 +99,9 @@ def build_problem(X, Y, w, fit_intercept: bool, precompute="auto") -> Problem:
     t = Y.shape[1]
     p = X.shape[1]
     if route == "gram":
-        return problem_from_moments(Moments.from_arrays(X, Y, w), fit_intercept)
+        m = Moments.from_arrays(X, Y, w)
+        check_moments_finite(X, m)
+        return problem_from_moments(m, fit_intercept)
     rows = SparseDesign(X, w, fit_intercept) if route == "sparse" else \
         DenseDesign(X, w, fit_intercept)
     s = rows.s

@@ -34,7 +34,7 @@ import numba
 import numpy as np
 
 __all__ = ["gram_epochs", "dense_epochs", "sparse_epochs", "dense_gradient_ws",
-           "sparse_gradient_ws"]
+           "sparse_gradient_ws", "complement_gram"]
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
@@ -211,3 +211,17 @@ def sparse_gradient_ws(data, indices, indptr, w, has_w, xbar, r, m, s, ws, out):
             for t in range(indptr[j], indptr[j + 1]):
                 acc += data[t] * r[indices[t]]
         out[a] = acc / s + xbar[j] * m[0]
+
+
+@numba.njit(**_JIT)
+def complement_gram(total, part, scale, u, v, out):
+    """``out = (total - part) * scale - u v^T`` in one pass over the p x p arrays: the
+    normalized Gram of a training fold from the total co-moments and the held-out
+    fold's, without the temporaries of the same expression in numpy."""
+    p, q = out.shape
+    for i in range(p):
+        ui = u[i]
+        for j in range(q):
+            out[i, j] = (total[i, j] - part[i, j]) * scale - ui * v[j]
+    return out
+

@@ -69,7 +69,7 @@ def _moves(g, beta, H, l1, l2, lo, hi) -> np.ndarray:
 
 def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: int = 1000,
                beta: np.ndarray | None = None, screening: bool = True,
-               warn: bool = True) -> PathSolution:
+               warn: bool = True, tols: np.ndarray | None = None) -> PathSolution:
     """Solve the elastic net at every α of ``alphas`` (best decreasing), warm-started.
 
     Parameters
@@ -85,6 +85,11 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
         Start (clipped into the box); default the feasible point nearest zero.
     screening : bool
         Use the sequential strong rule (else only the KKT check grows W).
+    warn : bool
+        Warn (``ConvergenceWarning``) when an α ends above its gap tolerance.
+    tols : array of shape (L,), optional
+        Per-α relative tolerances in place of ``tol`` (e.g. tighter on the stretch of
+        the path a cross-validation choice depends on); ``tol`` stays the reported one.
     """
     alphas = np.asarray(alphas, dtype=float)
     p = design.n_features
@@ -96,6 +101,11 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
     H = design.H
     yy = design.yy
     tol_abs = tol * yy if yy > 0 else tol * np.finfo(float).tiny
+    rel = np.full(alphas.size, float(tol)) if tols is None else \
+        np.ascontiguousarray(tols, dtype=np.float64)
+    if rel.shape != alphas.shape:
+        raise ValueError(f"tols has shape {rel.shape}; expected {alphas.shape}")
+    abs_tols = rel * (yy if yy > 0 else np.finfo(float).tiny)
     g = design.gradient(beta)
     ever = penalty.forced | (beta != 0)
     L = alphas.size
@@ -113,14 +123,14 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
             design.G, design.c, float(yy), alphas, float(penalty.l1_ratio),
             np.ascontiguousarray(penalty.l1_weight, dtype=np.float64),
             np.ascontiguousarray(penalty.l2_weight, dtype=np.float64), lo, hi,
-            np.ascontiguousarray(penalty.forced), beta, float(tol_abs),
-            float(tol), int(max_iter), bool(screening), coefs, gaps, primal, n_iter,
-            screened)
+            np.ascontiguousarray(penalty.forced), beta, abs_tols, rel, int(max_iter),
+            bool(screening), coefs, gaps, primal, n_iter, screened)
         _warn(warn, unconverged, L, max_iter, tol_abs)
         return PathSolution(coefs, gaps, n_iter, tol_abs, primal, screened)
     l1_prev = None
     unconverged = 0
     for k, alpha in enumerate(alphas):
+        tol_k = abs_tols[k]
         l1, l2 = penalty.at(float(alpha))
         l1 = np.ascontiguousarray(l1)
         l2 = np.ascontiguousarray(l2)
@@ -132,11 +142,11 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
         safe = np.zeros(p, dtype=bool)
         if screening:  # sequential gap-safe test: the previous solution at the new α
             gap0, _, z0 = _gap_and_z(design, beta, g, l1, l2, lo, hi, fast_gap)
-            if gap0 > tol_abs:
+            if gap0 > tol_k:
                 safe = _safe_zero(z0, 2.0 * gap0, H, l1, lo, hi) & (beta == 0) & \
                     ~penalty.forced
                 W &= ~safe
-        inner = tol
+        inner = rel[k]
         used = 0
         while True:
             ws = np.flatnonzero(W).astype(np.int64)
@@ -151,8 +161,8 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
                 gw = design.gradient_ws(ws)
                 gap_w, _, _ = fast_gap(beta[ws], gw, design.rr(beta, None), l1[ws], l2[ws],
                                        lo[ws], hi[ws])
-                if gap_w > 0.5 * tol_abs:
-                    inner *= float(np.clip(0.5 * tol_abs / gap_w, 1e-3, 0.25))
+                if gap_w > 0.5 * tol_k:
+                    inner *= float(np.clip(0.5 * tol_k / gap_w, 1e-3, 0.25))
                     continue
             g = design.gradient(beta)
             violators = ~W & ~safe & _moves(g, beta, H, l1, l2, lo, hi)
@@ -160,7 +170,7 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
                 W |= violators
                 continue
             gap, prim, z = _gap_and_z(design, beta, g, l1, l2, lo, hi, fast_gap)
-            if gap <= tol_abs or used >= max_iter:
+            if gap <= tol_k or used >= max_iter:
                 break
             if screening:
                 # gap-safe: only coordinates at zero (the residual stays as it is)
@@ -168,8 +178,8 @@ def solve_path(design, penalty: Penalty, alphas, tol: float = 1e-4, max_iter: in
                     ~penalty.forced
                 safe |= out
                 W &= ~out
-            inner *= float(np.clip(tol_abs / gap, 1e-3, 0.25))
-        if gap > tol_abs:
+            inner *= float(np.clip(tol_k / gap, 1e-3, 0.25))
+        if gap > tol_k:
             unconverged += 1
         coefs[k] = beta
         screened[k] = safe

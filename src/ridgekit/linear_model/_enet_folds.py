@@ -70,8 +70,8 @@ class FoldData:
             self._sources, self._held = [], []
             if partitions is not None:
                 for ids in partitions:
-                    fm = FoldMoments.from_arrays(X, Y, ids, w)
-                    total = self._add_partition(fm)
+                    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf: named later
+                        total = self._add_partition(FoldMoments.from_arrays(X, Y, ids, w))
                     if self.total is None:
                         self.total = total
             else:

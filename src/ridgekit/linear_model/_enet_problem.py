@@ -99,7 +99,8 @@ def build_problem(X, Y, w, fit_intercept: bool, precompute="auto") -> Problem:
     t = Y.shape[1]
     p = X.shape[1]
     if route == "gram":
-        m = Moments.from_arrays(X, Y, w)
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf: named just below
+            m = Moments.from_arrays(X, Y, w)
         check_moments_finite(X, m)
         return problem_from_moments(m, fit_intercept)
     rows = SparseDesign(X, w, fit_intercept) if route == "sparse" else \

@@ -366,3 +366,154 @@ def test_report_same_row_count_other_rows_warns(parts, tmp_path, extra):
     assert done.returncode == 0
     warned = [ln for ln in done.stderr.splitlines() if ln.startswith("warning:")]
     assert len(warned) == 1 and "not the model's training rows" in warned[0], done.stderr
+
+
+# --------------------------------------------------------------- leftovers (18, 2, 16)
+def test_num_keeps_the_significant_zeros():
+    """18: 4 significant digits, trailing zeros kept when the value was rounded
+    (3.99994 is not the integer 4); reference: Python's own rounding, '%.4g'."""
+    from ridgekit.cli._common import num
+
+    assert num(3.99994) == "4.000" and num(2.000049) == "2.000"
+    assert num(0.5) == "0.5" and num(1.44) == "1.44" and num(7.0) == "7"
+    assert num(1.2000004e-7) == "1.200e-07" and num(-0.0271299) == "-0.02713"
+    rng = np.random.default_rng(0)
+    for x in np.concatenate([rng.normal(size=200) * 10.0 ** rng.integers(-6, 7, 200),
+                             np.round(rng.normal(size=50), 2)]):
+        text = num(float(x))
+        assert float(text) == float(f"{x:.4g}")  # the same rounding as %.4g
+        digits = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+        assert len(digits) == 4 or float(text) == x, (x, text)
+
+
+def test_lasso_cv_minimum_printed_with_4_digits(parts):
+    from sklearn.linear_model import ElasticNetCV
+    from sklearn.model_selection import KFold
+
+    folder, X, y = parts
+    grid = np.logspace(-3, 0, 12)
+    done = run("fit", "d.csv", "-t", "y", "--l1-ratio", "1", "--cv", "5", "--alphas",
+               ",".join(repr(float(a)) for a in grid), cwd=folder)
+    assert done.returncode == 0, done.stderr
+    shown = re.search(r"k-fold CV MSE at the minimum: (\S+) \(RMSE (\S+)\)", done.stdout)
+    ref = ElasticNetCV(l1_ratio=1.0, alphas=grid, cv=KFold(5, shuffle=True, random_state=0),
+                       tol=1e-10, max_iter=100_000).fit(X, y)
+    best = ref.mse_path_.mean(axis=1).min()
+    for text, value in ((shown.group(1), best), (shown.group(2), np.sqrt(best))):
+        assert float(text) == pytest.approx(value, rel=1e-3)
+        assert len(text.replace(".", "").lstrip("0")) == 4, text
+
+
+def _choice_rows(text: str) -> dict[str, float]:
+    table = text[text.index("Choice of λ"):text.index("The highlighted row")]
+    return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(
+        r"((?:model|kfold min, best grid λ|kfold min|kfold 1se)) ([-\d.e+]+) ", table)}
+
+
+def test_report_kfold_min_is_the_models_refined_alpha(parts):
+    """2: the report's 'kfold min' is the model's λ (refined between grid points), and the
+    grid's own minimum is labelled as such; reference: per-fold scikit-learn Ridge."""
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+
+    from ridgekit.io import load
+
+    folder, X, y = parts
+    assert run("-q", "fit", "d.csv", "-t", "y", "--cv", "5", "--out", "rf.npz",
+               cwd=folder).returncode == 0
+    model = load(folder / "rf.npz")
+    grid = np.asarray(model.selection.alphas)
+    assert "alpha_refined" in model.selection.extra
+    done = run("report", "rf.npz", "--out", "rf.html", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    text = _text(folder / "rf.html")
+    rows = _choice_rows(text)
+    assert "model" not in rows  # no separate row: kfold min is the model's λ
+    assert rows["kfold min"] == pytest.approx(float(model.alpha_), rel=1e-5)
+    cv = np.zeros(grid.size)
+    for train, test in KFold(5, shuffle=True, random_state=0).split(X):
+        for i, a in enumerate(grid):  # 300 rows, 5 equal folds: the plain mean
+            fit = Ridge(alpha=a).fit(X[train], y[train])
+            cv[i] += np.mean((y[test] - fit.predict(X[test])) ** 2) / 5
+    assert rows["kfold min, best grid λ"] == pytest.approx(grid[np.argmin(cv)], rel=1e-5)
+    assert rows["kfold min"] != pytest.approx(rows["kfold min, best grid λ"], rel=1e-6)
+    assert "best grid λ” is that grid minimum" in text
+
+
+def test_logistic_report_names_its_criterion(tmp_path):
+    from sklearn.model_selection import StratifiedKFold
+
+    from ridgekit.linear_model import LogisticRidgeCV
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3))
+    labels = np.where(X[:, 0] - X[:, 1] + rng.normal(size=200) > 0, "yes", "no")
+    (tmp_path / "b.csv").write_text("a,b,c,label\n" + "\n".join(
+        ",".join(repr(float(v)) for v in r) + f",{t}" for r, t in zip(X, labels, strict=True))
+        + "\n")
+    for scoring, name in (("deviance", "held-out deviance"),
+                          ("accuracy", "misclassification rate")):
+        assert run("-q", "fit", "b.csv", "-t", "label", "--family", "binomial", "--cv", "4",
+                   "--n-alphas", "15", "--scoring", scoring, "--out", "b.npz",
+                   cwd=tmp_path).returncode == 0
+        assert run("report", "b.npz", "--out", "b.html", cwd=tmp_path).returncode == 0
+        text = _text(tmp_path / "b.html")
+        shown = re.search(rf"kfold {name} at the model's λ / minimum \S+ / (\S+)", text)
+        assert shown, text[:2000]
+        ref = LogisticRidgeCV(alphas=15, cv=StratifiedKFold(4, shuffle=True, random_state=0),
+                              scoring=None if scoring == "deviance" else scoring
+                              ).fit(X, labels)
+        assert float(shown.group(1)) == pytest.approx(float(np.min(ref.selection_.mean)),
+                                                      rel=1e-3)
+
+
+def test_wide_path_table_is_transposed_and_short(tmp_path):
+    """18: 60 features printed one row per feature (short lines, piped too); each row is
+    scikit-learn's Ridge coefficient at the printed λ."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(150, 60))
+    y = X[:, :5] @ [3.0, -2, 1, 1, 0.5] + rng.normal(size=150)
+    names = [f"x{j}" for j in range(60)]
+    (tmp_path / "w.csv").write_text(",".join([*names, "y"]) + "\n" + "\n".join(
+        ",".join(repr(float(v)) for v in [*r, t]) for r, t in zip(X, y, strict=True)) + "\n")
+    grid = [0.1, 1.0, 10.0, 100.0]
+    done = run("path", "w.csv", "-t", "y", "--alphas", ",".join(map(str, grid)), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(map(len, lines)) < 100, max(lines, key=len)
+    rows = {ln.split()[0]: ln.split()[1:] for ln in lines[1:] if ln.strip()}
+    assert [float(v) for v in rows["alpha"]] == grid
+    for j in (0, 4, 37):
+        want = [Ridge(alpha=a).fit(X, y).coef_[j] for a in grid]
+        np.testing.assert_allclose([float(v) for v in rows[f"x{j}"]], want, rtol=6e-4,
+                                   atol=1e-9)
+
+
+def test_path_and_report_show_the_cv_minimum_per_l1_ratio(parts):
+    """16: path prints each candidate ratio's CV minimum, the report lists them; reference:
+    scikit-learn's ElasticNetCV.mse_path_ on the same folds (300 rows: equal folds)."""
+    from sklearn.linear_model import ElasticNetCV
+    from sklearn.model_selection import KFold
+
+    folder, X, y = parts
+    grid = np.logspace(-3, 0, 12)
+    args = ["-t", "y", "--l1-ratio", "0.2,1", "--cv", "5", "--alphas",
+            ",".join(repr(float(a)) for a in grid)]
+    ref = ElasticNetCV(l1_ratio=[0.2, 1.0], alphas=grid, cv=KFold(5, shuffle=True,
+                       random_state=0), tol=1e-10, max_iter=100_000).fit(X, y)
+    best = ref.mse_path_.mean(axis=2).min(axis=1)
+    done = run("path", "d.csv", *args, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    line = re.search(r"k-fold CV MSE minimum per l1_ratio: (.*)", done.stdout).group(1)
+    shown = dict(part.split(": ") for part in line.split(", "))
+    assert float(shown["0.2"]) == pytest.approx(best[0], rel=1e-3)
+    assert float(shown["1"]) == pytest.approx(best[1], rel=1e-3)
+    assert run("-q", "fit", "d.csv", *args, "--out", "lr.npz", cwd=folder).returncode == 0
+    assert run("report", "lr.npz", "--out", "lr.html", cwd=folder).returncode == 0
+    text = _text(folder / "lr.html")
+    row = re.search(r"CV MSE minimum per l1_ratio \(candidates\) 0\.2: (\S+), 1: (\S+)", text)
+    assert row, text[:1500]
+    assert float(row.group(1).rstrip(",")) == pytest.approx(best[0], rel=1e-3)
+    assert float(row.group(2)) == pytest.approx(best[1], rel=1e-3)

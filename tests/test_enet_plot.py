@@ -55,3 +55,31 @@ def test_grouping_effect_panels(rng):
         grouping_effect(paths, [10])
     with pytest.raises(ValueError, match="at least one"):
         grouping_effect({}, [0])
+
+
+def test_enet_trace_labels_of_close_coefficients_do_not_overlap():
+    """Two coefficients ending 0.001 apart get labels at least the spacing apart, in the
+    order of their values; a lone large one keeps its place."""
+    from types import SimpleNamespace
+
+    alphas = np.geomspace(1, 1e-3, 30)
+    t = np.linspace(0, 1, 30)[:, None]
+    coefs = t * np.array([[2.0, 0.011, 0.010, -0.5]])
+    fig = enet_trace(SimpleNamespace(alphas=alphas, coefs=coefs),
+                     feature_names=["big", "x5", "x12", "neg"])
+    axis = fig.axes[0]
+    at = {t.get_text(): t.xy[1] for t in axis.texts}
+    lo, hi = axis.get_ylim()
+    assert at["x5"] - at["x12"] >= 0.045 * (hi - lo) * (1 - 1e-9)
+    assert at["neg"] < at["x12"] < at["x5"] < at["big"]
+    assert abs(at["big"] - 2.0) < 0.1 * (hi - lo)
+
+
+def test_cv_curve_titles_name_both_marks(fitted):
+    _, _, cv = fitted
+    for fig in (enet_cv_curve(cv.selection_, cv.path_),):
+        title = fig.axes[0].get_title()
+        assert "λ_min and λ_1se" in title and "λ_min)" in title, title
+    from ridgekit.plot import cv_curve
+
+    assert "λ_min and λ_1se" in cv_curve(cv.selection_).axes[0].get_title()

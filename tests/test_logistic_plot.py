@@ -62,3 +62,62 @@ def test_predictions_checks_shapes(fitted):
         Predictions(y, np.ones((3, 3)), m.classes_)
     with pytest.raises(ValueError, match="not in classes"):
         Predictions(np.concatenate([y[:-1], ["other"]]), m.predict_proba(X), m.classes_)
+
+
+def _centered_df(X, coef, b0, alpha):
+    """tr[(H_c + αI)⁻¹ H_c] with H_c the Hessian of the weighted-centered features: the
+    df of a binomial fit with the free intercept not counted (scikit-learn's fit)."""
+    mu = 1 / (1 + np.exp(-(X @ coef + b0)))
+    w = mu * (1 - mu)
+    Xc = X - (w @ X) / w.sum()
+    H = Xc.T @ (w[:, None] * Xc)
+    return float(np.trace(np.linalg.solve(H + alpha * np.eye(X.shape[1]), H)))
+
+
+def test_df_without_intercepts_against_the_centered_hessian(rng):
+    from sklearn.linear_model import LogisticRegression
+
+    from ridgekit.linear_model import logistic_path
+    from ridgekit.plot import df_without_intercepts
+
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] - X[:, 2] + rng.normal(size=300) > 0).astype(int)
+    grid = np.array([100.0, 10.0, 1.0, 0.1])
+    got = df_without_intercepts(logistic_path(X, y, grid))
+    for a, d in zip(grid, got, strict=True):
+        sk = LogisticRegression(C=1 / a, tol=1e-12, max_iter=10_000).fit(X, y)
+        assert d == pytest.approx(_centered_df(X, sk.coef_[0], sk.intercept_[0], a),
+                                  rel=1e-6)
+    # multinomial: 0 when everything is shrunk, (K - 1) p without penalty
+    labels = np.array(["a", "b", "c"])[np.argmax(X[:, :3] + rng.normal(size=(300, 3)), 1)]
+    ends = df_without_intercepts(logistic_path(X, labels, [1e9, 1e-9]))
+    np.testing.assert_allclose(ends, [0.0, 2 * 4], atol=1e-5)
+
+
+def test_logistic_trace_draws_the_path_df_and_marks(fitted):
+    from ridgekit.plot import df_without_intercepts, logistic_trace
+
+    m, X, y = fitted
+    fig = logistic_trace(m.path_, m.selection_, feature_names=["a", "b", "c", "d"])
+    panels = [a for a in fig.axes if a.get_visible() and a.get_xlabel() == "log λ (alpha)"]
+    assert len(panels) == len(m.classes_) == 3
+    order = np.argsort(m.path_.alphas)[::-1]
+    for k, axis in enumerate(panels):
+        assert f"class '{m.classes_[k]}'" in axis.get_title()
+        lines = axis.get_lines()
+        for j in range(4):
+            np.testing.assert_allclose(lines[j].get_ydata(), m.path_.coefs[order, k, j])
+        marks = [ln.get_xdata()[0] for ln in lines[-2:]]
+        np.testing.assert_allclose(marks, np.log([m.selection_.alpha_min,
+                                                  m.selection_.alpha_1se]))
+    top = [a for a in fig.axes if "degrees of freedom" in a.get_xlabel()]
+    assert len(top) == 3
+    df = df_without_intercepts(m.path_)[order]
+    labels = [float(t.get_text()) for t in top[0].get_xticklabels()]
+    assert labels[0] == pytest.approx(df[0], abs=0.051)
+    assert labels[-1] == pytest.approx(df[-1], abs=0.051)
+    assert to_png(fig)[:4] == b"\x89PNG"
+    one = logistic_trace(m.path_, cls=1)
+    assert sum(a.get_visible() and a.get_xlabel() == "log λ (alpha)" for a in one.axes) == 1
+    with pytest.raises(ValueError, match="out of range"):
+        logistic_trace(m.path_, cls=5)

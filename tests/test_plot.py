@@ -229,3 +229,18 @@ def test_geometry_slack_constraint_and_validation():
         GeometryProblem(np.array([[1.0, 2.0], [2.0, 1.0]]), np.zeros(2), 1.0)
     with pytest.raises(ValueError, match="budget"):
         GeometryProblem(np.eye(2), np.zeros(2), 0.0)
+
+
+def test_spread_labels_keeps_order_gap_and_centre():
+    from ridgekit.plot._base import spread_labels
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        values = rng.normal(size=rng.integers(1, 9)) * rng.choice([0.01, 1.0])
+        gap = 0.1
+        ys = spread_labels(values, gap)
+        order = np.argsort(values, kind="stable")
+        assert np.all(np.diff(ys[order]) >= gap - 1e-12)  # apart, in the values' order
+        assert ys.mean() == pytest.approx(values.mean())
+    far = np.array([0.0, 1.0, -3.0])
+    np.testing.assert_allclose(spread_labels(far, 0.1), far)  # nothing to move

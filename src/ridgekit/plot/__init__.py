@@ -35,6 +35,7 @@ from ridgekit.plot.classification import (
     classifier_cv_curve,
     coefficient_path,
     confusion_matrix_plot,
+    df_without_intercepts,
     logistic_trace,
 )
 from ridgekit.plot.enet import enet_cv_curve, enet_trace, grouping_effect
@@ -63,6 +64,7 @@ __all__ = [
     "classifier_cv_curve",
     "coefficient_path",
     "logistic_trace",
+    "df_without_intercepts",
     "calibration_plot",
     "confusion_matrix_plot",
     "residual_plot",

@@ -96,8 +96,12 @@ def test_elastic_net_zero_solution_and_errors(rng):
     assert m.intercept_[0] == pytest.approx(np.log(y.mean() / (1 - y.mean())), rel=1e-10)
     with pytest.raises(ValueError, match="two classes"):
         LogisticRidge(l1_ratio=0.5).fit(X, np.arange(100) % 3)
-    with pytest.raises(ValueError, match="LogisticRidgeCV supports only l1_ratio=0"):
-        LogisticRidgeCV(l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="two classes"):
+        LogisticRidgeCV(l1_ratio=0.5).fit(X, np.arange(100) % 3)
+    with pytest.raises(ValueError, match="k-fold only"):
+        LogisticRidgeCV(l1_ratio=0.5, cv="alo").fit(X, y)
+    with pytest.raises(ValueError, match=r"must lie in \(0, 1\]"):
+        LogisticRidgeCV(l1_ratio=[0.0, 0.5]).fit(X, y)
 
 
 def test_glmnet_elastic_net_convention(rng):

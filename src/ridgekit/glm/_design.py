@@ -43,14 +43,20 @@ class Design:
     def eta(self, theta: np.ndarray) -> np.ndarray:
         """:math:`A\\Theta`, shape (n, K)."""
         B = theta[1:] if self.fit_intercept else theta
-        out = np.asarray(self.X @ B)
+        if self.sparse and B.shape[1] == 1:  # scipy's single-vector kernel is the faster
+            out = np.asarray(self.X @ B[:, 0])[:, None]
+        else:
+            out = np.asarray(self.X @ B)
         if self.fit_intercept:
             out = out + theta[0]
         return out
 
     def rmatvec(self, R: np.ndarray) -> np.ndarray:
         """:math:`A^T R`, shape (d, K)."""
-        g = np.asarray(self.X.T @ R)
+        if self.sparse and R.shape[1] == 1:
+            g = np.asarray(self.X.T @ R[:, 0])[:, None]
+        else:
+            g = np.asarray(self.X.T @ R)
         if self.fit_intercept:
             return np.vstack([R.sum(axis=0, keepdims=True), g])
         return g
@@ -119,7 +125,8 @@ class Design:
         """Diagonal of :math:`A^T\\mathrm{diag}(h)A`, shape (d,)."""
         if self.sparse:
             if getattr(self, "_xsq", None) is None:  # X∘X once: CG refreshes reuse it
-                self._xsq = self.X.multiply(self.X).tocsr()
+                X = self.X  # (a 0/1 X is its own square: no copy)
+                self._xsq = X if np.all(X.data == 1.0) else X.multiply(X).tocsr()
             sq = np.asarray(self._xsq.T @ h).ravel()
         else:
             sq = np.einsum("ij,ij,i->j", self.X, self.X, h)

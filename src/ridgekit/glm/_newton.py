@@ -11,8 +11,17 @@ the linear predictor (no pass over X per trial step). The Newton system is solve
   preconditioned by the Cholesky factors of the per-class diagonal blocks
   :math:`A^T\mathrm{diag}(w p_k(1-p_k))A + \alpha C` (multinomial, moderate p);
 - ``"diag"``: truncated Newton -- CG with a Jacobi preconditioner and an inexact solve
-  (forcing term :math:`\min(0.5, \sqrt{\lVert g\rVert/\lVert g_0\rVert})`) for large p
-  and sparse X; each CG step costs two products with X.
+  (forcing term :math:`\min(0.5, \sqrt{\lVert g\rVert/\lVert g_0\rVert})`; for the
+  binomial on sparse X Eisenstat-Walker's, :func:`_forcing`, with the Jacobi diagonal
+  refreshed every step) for large p and sparse X; each CG step costs two products with
+  X and accumulates :math:`A\delta` on the way.
+
+A CG step of the binomial that moves no linear predictor by more than 1 is taken whole,
+without a line search: by the self-concordance of the logistic loss (Bach 2010,
+:math:`\phi(t+s) \le \phi(t) + \phi'(t)s + \phi''(t)(e^{|s|}-|s|-1)`) and CG's Galerkin
+property :math:`\delta^TM\delta = -g^T\delta`, such a step lowers F by at least
+:math:`(3-e)\,|g^T\delta|`, far more than Armijo's :math:`10^{-4}|g^T\delta|`. Other steps
+search in η (no pass over X per trial).
 
 On the Cholesky route the data Hessian (the O(n d²) part of a step) is *lazy*: it is
 reused, refactored with the current λ (O(d³)), while each step it drives cuts the
@@ -54,6 +63,8 @@ class NewtonResult:
     loss: float  # sum_i w_i l_i at theta
     state: object  # family state at theta (for the Hessian at the solution)
     hessian: np.ndarray | None = None  # the (possibly older) data Hessian last used
+    data_grad: np.ndarray | None = None  # A^T r(eta) at theta: the loss part of the gradient
+    jacobi: np.ndarray | None = None  # the data diagonal of the last Jacobi preconditioner
 
 
 class Factor:
@@ -153,8 +164,17 @@ def _preconditioner(mode, design, family, state, alpha, pen, K):
         facs = [penalized_factor(design.gram(family.block_weights(state, k)), alpha, pen, 1)
                 for k in range(K)]
         return lambda R: np.column_stack([f.solve(R[:, k]) for k, f in enumerate(facs)])
-    diag = np.column_stack([design.gram_diag(family.block_weights(state, k))
-                            for k in range(K)]) + alpha * pen[:, None]
+    return _jacobi(_data_diag(design, family, state, K), alpha, pen)
+
+
+def _data_diag(design, family, state, K) -> np.ndarray:
+    r""":math:`\mathrm{diag}(A^TD_kA)` per class, (d, K)."""
+    return np.column_stack([design.gram_diag(family.block_weights(state, k))
+                            for k in range(K)])
+
+
+def _jacobi(jdiag, alpha, pen):
+    diag = jdiag + alpha * pen[:, None]
     diag = np.maximum(diag, 1e-12 * max(float(diag.max()), 1e-300))
     return lambda R: R / diag
 
@@ -166,6 +186,12 @@ def _projected(precond):
     return apply
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    r""":math:`\sum a\circ b` without BLAS: a level-1 BLAS call wakes OpenBLAS's thread
+    pool, which on a busy machine costs milliseconds for a 10^5-vector."""
+    return float(np.einsum("ij,ij->", a, b))
+
+
 def _pcg(hv, b, precond, rtol, maxiter):
     """Preconditioned CG on (d, K) arrays; also returns A x (the step in η)."""
     x = np.zeros_like(b)
@@ -173,12 +199,12 @@ def _pcg(hv, b, precond, rtol, maxiter):
     r = b.copy()
     z = precond(r)
     p = z
-    rz = float(np.vdot(r, z))
-    bnorm = float(np.linalg.norm(b))
+    rz = _dot(r, z)
+    stop = rtol**2 * _dot(b, b)
     it = 0
     for it in range(1, maxiter + 1):  # noqa: B007 - read after the loop
         Hp, ep = hv(p)
-        pHp = float(np.vdot(p, Hp))
+        pHp = _dot(p, Hp)
         if pHp <= 0:
             break
         a = rz / pHp
@@ -186,10 +212,10 @@ def _pcg(hv, b, precond, rtol, maxiter):
         if ep is not None:
             ex = a * ep if ex is None else ex + a * ep
         r -= a * Hp
-        if np.linalg.norm(r) <= rtol * bnorm:
+        if _dot(r, r) <= stop:
             break
         z = precond(r)
-        rz_new = float(np.vdot(r, z))
+        rz_new = _dot(r, z)
         if rz_new <= 0:  # the residual left the preconditioned subspace: rounding level
             break
         p = z + (rz_new / rz) * p
@@ -197,9 +223,25 @@ def _pcg(hv, b, precond, rtol, maxiter):
     return x, ex, it  # ex None: A x not accumulated (float32 products)
 
 
+def _forcing(prev: float, gnorm: float, last_g: float | None, tol: float) -> float:
+    r"""Relative CG tolerance of truncated Newton: Eisenstat and Walker's choice 2,
+    :math:`\eta_k = 0.9(\lVert g_k\rVert/\lVert g_{k-1}\rVert)^2`, safeguarded by
+    :math:`0.9\eta_{k-1}^2` when that exceeds 0.1, capped at 0.5 -- and never tighter
+    than reaching ``tol`` needs (:math:`\eta_k\lVert g_k\rVert \ge \mathrm{tol}/2`: the
+    model gradient after the step is the CG residual)."""
+    if last_g is None:
+        eta = 0.5
+    else:
+        eta = 0.9 * (gnorm / last_g) ** 2
+        if 0.9 * prev**2 > 0.1:
+            eta = max(eta, 0.9 * prev**2)
+    return min(0.5, max(eta, 0.5 * tol / gnorm))
+
+
 def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarray, *,
            tol: float = 1e-8, max_iter: int = 100, mode: str = "exact",
-           hessian0: np.ndarray | None = None) -> NewtonResult:
+           hessian0: np.ndarray | None = None, start: tuple | None = None,
+           jacobi0: np.ndarray | None = None) -> NewtonResult:
     """Minimize the penalized loss from ``theta0``.
 
     Parameters
@@ -222,28 +264,47 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     hessian0 : ndarray, optional
         A data Hessian at or near ``theta0`` (``"exact"`` mode: warm starts along a path
         reuse the one of the previous solution).
+    start : (eta, data_grad), optional
+        :math:`A\\Theta_0` and :math:`A^Tr(A\\Theta_0)` when known (a warm start from a
+        previous solution at another λ: its data gradient is this one's, so the first
+        step needs no pass over X).
+    jacobi0 : ndarray (d, K), optional
+        ``"diag"`` mode: the data diagonal :math:`\\mathrm{diag}(A^TDA)` of a nearby
+        point, used for the Jacobi preconditioner until a slow CG solve refreshes it.
     """
     K = theta0.shape[1]
     theta = theta0.copy()
-    eta = design.eta(theta)
+    eta, gdata = (design.eta(theta), None) if start is None else start
     gnorm0 = None
-    precond, refresh = None, True
+    # sparse binomial: the Jacobi diagonal (one pass) is refreshed after every step -- it saves
+    # more CG iterations (two passes each) than it costs; the first step of a warm start
+    # reuses the previous solution's. Otherwise: refreshed after a slow solve only.
+    per_step = mode == "diag" and design.sparse and K == 1
+    jdiag = jacobi0 if per_step else None
+    precond, refresh = None, jdiag is None
     H, fac, prev_gnorm = hessian0, None, None
     stalled = 0
     last_g = None
     converged = False
+    forcing = 0.5
+    fscale = None  # magnitude of F (for the rounding-level test): computed once per call
     it = 0
     while True:
         R, state = family.state(eta, Y, w)
-        g = design.rmatvec(R) + alpha * pen[:, None] * theta
-        gnorm = float(np.linalg.norm(g))
+        if gdata is None:
+            gdata = design.rmatvec(R)
+        g = gdata + alpha * pen[:, None] * theta
+        gnorm = float(np.sqrt(_dot(g, g)))
         gnorm0 = gnorm if gnorm0 is None else gnorm0
         if gnorm <= tol:
             converged = True
             break
         if it >= max_iter:
             break
-        loss, f0 = _objective(family, eta, Y, w, theta, alpha, pen)
+        f0 = None
+        if fscale is None:
+            f0 = _objective(family, eta, Y, w, theta, alpha, pen)[1]
+            fscale = max(abs(f0), 1.0)
         if mode == "exact":
             if H is None or (prev_gnorm is not None and gnorm > LAZY_RATIO * prev_gnorm):
                 H, fac = full_hessian(design, family, state, K), None
@@ -253,26 +314,39 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             step = -fac.solve(g.T.ravel()).reshape(K, -1).T
             estep = design.eta(step)
         else:
+            if per_step:
+                forcing = _forcing(forcing, gnorm, last_g, tol)
+            rtol = forcing if per_step else min(0.5, np.sqrt(gnorm / gnorm0)) \
+                if mode == "diag" else min(0.1, gnorm / gnorm0)
             hv = _Hv(design, family, state, alpha, pen)
             if refresh or precond is None:
-                precond = _preconditioner(mode, design, family, state, alpha, pen, K)
+                if mode == "diag":
+                    if refresh or jdiag is None:
+                        jdiag = _data_diag(design, family, state, K)
+                    precond = _jacobi(jdiag, alpha, pen)
+                else:
+                    precond = _preconditioner(mode, design, family, state, alpha, pen, K)
                 if K > 1:  # CG stays in the shift-free subspace, where H is definite
                     precond = _projected(precond)
-            rtol = min(0.5, np.sqrt(gnorm / gnorm0)) if mode == "diag" else \
-                min(0.1, gnorm / gnorm0)
-            step, estep, cg_it = _pcg(hv, -g, precond, rtol,
-                                      200 if mode == "diag" else 50)
+            step, estep, cg_it = _pcg(hv, -g, precond, rtol, 200 if mode == "diag" else 50)
+            refresh = per_step or cg_it > 8
             if cg_it == 0 or not np.any(step):
                 break
             if estep is None:
                 estep = design.eta(step)
-            refresh = cg_it > 8
-        slope = float(np.vdot(g, step))
+        slope = _dot(g, step)
         if slope >= 0:  # not a descent direction: rounding has won
             converged = gnorm <= max(tol, 1e-6 * gnorm0)
             break
         t = 1.0
-        if -slope > 1e-13 * max(abs(f0), 1.0):
+        if -slope <= 1e-13 * fscale:
+            # decrement below what f can resolve: full step; stop once steps stop helping
+            stalled = stalled + 1 if last_g is not None and gnorm > 0.5 * last_g else 0
+        elif not (K == 1 and mode != "exact" and float(np.abs(estep).max()) <= 1.0):
+            # (a CG step of the binomial moving no linear predictor by more than 1 lowers
+            # F by at least (3 - e)|g^T delta| -- self-concordance; no search needed)
+            if f0 is None:
+                f0 = _objective(family, eta, Y, w, theta, alpha, pen)[1]
             for _ in range(60):
                 _, f = _objective(family, eta + t * estep, Y, w, theta + t * step, alpha, pen)
                 if f <= f0 + 1e-4 * t * slope:
@@ -281,18 +355,19 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             else:
                 converged = gnorm <= max(tol, 1e-6 * gnorm0)
                 break
-        else:  # decrement below what f can resolve: full step; stop once steps stop helping
-            stalled = stalled + 1 if last_g is not None and gnorm > 0.5 * last_g else 0
+            fscale = max(abs(f), 1.0)
         last_g = gnorm
         theta = theta + t * step
         eta = eta + t * estep
+        gdata = None
         it += 1
         if stalled >= 3:  # rounding level, and three steps without halving the gradient
             R, state = family.state(eta, Y, w)
-            g = design.rmatvec(R) + alpha * pen[:, None] * theta
-            gnorm = float(np.linalg.norm(g))
+            gdata = design.rmatvec(R)
+            g = gdata + alpha * pen[:, None] * theta
+            gnorm = float(np.sqrt(_dot(g, g)))
             converged = True
             break
     loss = family.loss(eta, Y, w)
     return NewtonResult(theta, eta, it, gnorm, converged, loss, state,
-                        H if mode == "exact" else None)
+                        H if mode == "exact" else None, gdata, jdiag)

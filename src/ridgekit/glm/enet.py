@@ -35,7 +35,7 @@ from scipy.special import expit, log_expit
 
 from ridgekit.glm._newton import NewtonResult
 
-__all__ = ["enet_newton", "min_norm_subgradient"]
+__all__ = ["enet_newton", "min_norm_subgradient", "enet_alpha_max", "enet_path"]
 
 
 def min_norm_subgradient(theta, g, alpha, rho, pen1, pen2) -> np.ndarray:
@@ -132,13 +132,17 @@ def enet_newton(problem, alpha: float, rho: float, pen1: np.ndarray, theta0: np.
             break
         estep = design.eta(step[:, None])[:, 0]
         t = 1.0
-        for _ in range(60):
+        # a decrease below what F can resolve: Armijo cannot tell, and halving would
+        # shrink the step to nothing; the (smooth-on-the-support) step is taken whole
+        resolvable = -slope > 1e-13 * max(abs(f0), 1.0)
+        for _ in range(60 if resolvable else 0):
             if objective(eta + t * estep, theta + t * step) <= f0 + 1e-4 * t * slope:
                 break
             t *= 0.5
         else:
-            converged = vnorm <= max(problem.tol, 1e-6 * (1.0 + abs(f0)))
-            break
+            if resolvable:
+                converged = vnorm <= max(problem.tol, 1e-6 * (1.0 + abs(f0)))
+                break
         theta = theta + t * step
         eta = eta + t * estep
         it += 1
@@ -169,3 +173,64 @@ def _support_step(H, g, theta, l1, l2, pen1, pen2):
     step = np.zeros_like(theta)
     step[idx] = d
     return step
+
+
+def enet_alpha_max(problem, rho: float, pen1: np.ndarray) -> float:
+    r"""The smallest α at which every penalized coefficient is zero (glmnet's λ_max):
+
+    .. math:: \alpha_{max} = \max_j \frac{|\partial_j f(\theta_0)|}{\rho\,c^{(1)}_j}
+
+    over the columns with :math:`c^{(1)}_j > 0`, with :math:`\theta_0` the null model --
+    the intercept and any unpenalized column fitted, the rest zero (the L2 part of the
+    penalty vanishes at zero, so only the gradient there matters).
+    """
+    design, y, w = problem.design, problem.Y[:, 0], problem.w
+    pen_l1 = pen1 > 0
+    free = (pen1 == 0) & (problem.pen == 0)
+    theta = problem.null_theta()
+    if np.any(free[design.fit_intercept:]):
+        # fit the free columns: the penalized ones stay zero for α at or above α_max
+        a = 1.0
+        for _ in range(60):
+            a *= 10.0
+            theta = enet_newton(problem, a, rho, pen1, theta).theta
+            if not np.any(theta[pen_l1 | (problem.pen > 0), 0]):
+                break
+    p = expit(design.eta(theta)[:, 0])
+    g = design.rmatvec((w * (p - y))[:, None])[:, 0]
+    if not pen_l1.any():
+        raise ValueError("every l1 penalty factor is zero: no α sets the coefficients to 0")
+    amax = float(np.max(np.abs(g[pen_l1]) / pen1[pen_l1])) / rho
+    if not amax > 0:
+        raise ValueError("the null model's gradient is zero: nothing to penalize")
+    return amax
+
+
+def enet_path(problem, alphas: np.ndarray, rho: float, pen1: np.ndarray,
+              theta0: np.ndarray | None = None) -> dict:
+    """Elastic-net binomial fits over ``alphas`` (any order), solved from the largest
+    down, each warm-started from the previous solution (the first from ``theta0``, by
+    default the null model).
+
+    Returns
+    -------
+    dict with ``theta`` (L, d, 1), ``n_iter``, ``grad_norm`` (minimum-norm subgradient),
+    ``converged``, ``loss`` (:math:`\\sum w_i\\ell_i`) and ``df`` (nonzero coefficients,
+    the intercept not counted -- glmnet's df) in the order of ``alphas``.
+    """
+    L, d = alphas.size, problem.design.d
+    fi = problem.design.fit_intercept
+    out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
+           "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
+           "df": np.empty(L)}
+    theta = problem.null_theta() if theta0 is None else theta0
+    for i in np.argsort(-alphas, kind="stable"):
+        res = enet_newton(problem, float(alphas[i]), rho, pen1, theta)
+        theta = res.theta
+        out["theta"][i] = theta
+        out["n_iter"][i] = res.n_iter
+        out["grad_norm"][i] = res.grad_norm
+        out["converged"][i] = res.converged
+        out["loss"][i] = res.loss
+        out["df"][i] = float(np.count_nonzero(theta[fi:, 0]))
+    return out

@@ -28,9 +28,9 @@ from ridgekit.glm.folds import fold_paths
 from ridgekit.linear_model._logistic import (
     LogisticClassifierBase,
     LogisticRidge,
-    _check_l1_ratio,
     build_problem,
 )
+from ridgekit.linear_model._logistic_enet_cv import enet_ratios, fit_enet_cv
 from ridgekit.select import Selection, as_splits, summarize_folds
 
 __all__ = ["LogisticRidgeCV"]
@@ -80,8 +80,18 @@ class LogisticRidgeCV(LogisticClassifierBase):
         (criterion: misclassification rate), "roc_auc" (criterion: 1 − AUC), or any
         scikit-learn scorer name/callable (criterion: −score). Held-out samples are
         weighted by ``sample_weight`` (class weights act on training only).
-    fit_intercept, standardize, penalty_factor, class_weight, l1_ratio, solver, tol, \
-max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
+    fit_intercept, standardize, penalty_factor, class_weight, solver, tol, max_iter : \
+as :class:`~ridgekit.linear_model.LogisticRidge`
+    l1_ratio : float or list of float, default=0.0
+        ρ of the elastic-net penalty :math:`\\alpha\\sum_j(\\rho c_j|\\beta_j| +
+        \\frac{1-\\rho}{2}c_j\\beta_j^2)` (scikit-learn's ``penalty="elasticnet"``,
+        ``alpha = 1/C``). 0: pure L2 (every ``cv``). > 0: two classes, at most 2000
+        parameters, k-fold only (:mod:`ridgekit.linear_model._logistic_enet_cv`): each
+        fold's path by proximal Newton from the largest α down, warm-started; the
+        default grid runs from :math:`\\alpha_{max}` (every coefficient zero) down to
+        :math:`10^{-4}\\alpha_{max}` (:math:`10^{-2}` when n < p), as glmnet's. A list of
+        ratios in (0, 1] is chosen jointly with α: the ratio with the smallest minimum
+        error, then ``rule`` on its curve (``l1_ratio_``, ``selections_``).
     cv_tol : float or None, default=None
         Gradient tolerance of the fold fits and leave-one-out refits (None: ``tol``). The
         fit at the chosen λ always uses ``tol``. Held-out errors need far less accuracy
@@ -113,6 +123,7 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
         **{k: v for k, v in LogisticRidge._parameter_constraints.items()
            if k not in ("alpha", "warm_start")},
         "alphas": [None, Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like", None],
         "cv": [StrOptions({"alo", "loo"}), Interval(numbers.Integral, 2, None,
                                                      closed="left"), "array-like",
                "cv_object"],
@@ -164,10 +175,12 @@ max_iter : as :class:`~ridgekit.linear_model.LogisticRidge`
 
             return fit_logistic_cv(self, X, y, sample_weight)
         self._validate_params()
-        _check_l1_ratio(self.l1_ratio, "LogisticRidgeCV")
+        ratios = enet_ratios(self.l1_ratio)
         problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)
         self._y = np.asarray(y)  # labels for scikit-learn scorers, dropped after fit
         try:
+            if ratios is not None:  # elastic net: k-fold along proximal-Newton paths
+                return fit_enet_cv(self, problem, classes, codes, eval_w, X, groups, ratios)
             return self._fit(problem, classes, codes, eval_w, X, groups)
         finally:
             del self._y

@@ -1,0 +1,157 @@
+r"""k-fold choice of α (and ``l1_ratio``) for the elastic-net binomial regression:
+``LogisticRidgeCV(l1_ratio > 0)``.
+
+The penalty is scikit-learn's ``penalty="elasticnet"`` (``alpha = 1/C``),
+:math:`\alpha\sum_j(\rho c_j|\beta_j| + \frac{1-\rho}{2}c_j\beta_j^2)`; each fold's path
+runs over the grid from the largest α down, warm-started, by proximal Newton
+(:func:`ridgekit.glm.enet.enet_path`). The default grid is glmnet's: from
+:math:`\alpha_{max}` (every coefficient zero; :func:`ridgekit.glm.enet.enet_alpha_max`)
+down to :math:`10^{-4}\alpha_{max}` (:math:`10^{-2}` when n < p), log-spaced, one grid
+per ratio. The choice is the ridge case's: a :class:`~ridgekit.select.Selection` with
+cv.glmnet's mean and standard error, the 1-SE rule and the grid-edge warning; with a
+list of ratios, the ratio with the smallest minimum error, then ``rule`` on its curve
+(as :class:`~ridgekit.linear_model.ElasticNetCV`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from ridgekit._validation import check_alpha_grid
+from ridgekit.glm import ConvergenceWarning, LogisticPath
+from ridgekit.glm.enet import enet_alpha_max, enet_newton, enet_path
+from ridgekit.select import Selection, summarize_folds
+
+__all__ = ["enet_ratios", "fit_enet_cv", "EnetLogisticPath"]
+
+#: the default number of grid values (as the L2 case)
+N_ALPHAS = 50
+
+
+def enet_ratios(l1_ratio) -> list[float] | None:
+    """The ratios of an elastic-net CV (None: pure L2, the ridge route)."""
+    if l1_ratio is None:
+        return None
+    if isinstance(l1_ratio, Real):
+        r = float(l1_ratio)
+        return None if r == 0.0 else [r]
+    ratios = [float(r) for r in np.ravel(np.asarray(l1_ratio, dtype=float))]
+    if not ratios:
+        raise ValueError("l1_ratio: an empty list; give a number in [0, 1] or a list of them")
+    if any(not (0.0 < r <= 1.0) for r in ratios):
+        raise ValueError(f"l1_ratio={list(ratios)}: a list of ratios must lie in (0, 1]; "
+                         "for pure L2 give l1_ratio=0 alone")
+    return ratios
+
+
+class EnetLogisticPath(LogisticPath):
+    """A :class:`~ridgekit.glm.LogisticPath` of elastic-net fits (``l1_ratio`` ρ); off the
+    grid ``coef(alpha)`` refits the elastic net, warm-started from the nearest fit.
+    ``df`` counts the nonzero coefficients (glmnet's)."""
+
+    def __init__(self, problem, alphas, result, classes, null_deviance, rho, pen1):
+        super().__init__(problem, alphas, result, classes, null_deviance)
+        self.l1_ratio = float(rho)
+        self._pen1 = pen1
+
+    def theta(self, alpha: float) -> np.ndarray:
+        alpha = float(alpha)
+        if not np.isfinite(alpha) or alpha < 0:
+            raise ValueError(f"alpha must be finite and >= 0; got {alpha!r}")
+        hit = np.flatnonzero(np.isclose(self.alphas, alpha, rtol=1e-12, atol=0))
+        if hit.size:
+            return self._theta[hit[0]]
+        near = int(np.argmin(np.abs(np.log(self.alphas) - np.log(alpha + 1e-300))))
+        res = enet_newton(self._problem, alpha, self.l1_ratio, self._pen1, self._theta[near])
+        if not res.converged:
+            warnings.warn(f"refit at alpha={alpha:.3g} stopped after {res.n_iter} steps with "
+                          f"subgradient norm {res.grad_norm:.2e}", ConvergenceWarning,
+                          stacklevel=2)
+        return res.theta
+
+
+def _grid(est, problem, rho, pen1) -> np.ndarray:
+    if est.alphas is None or isinstance(est.alphas, Integral):
+        L = N_ALPHAS if est.alphas is None else int(est.alphas)
+        amax = enet_alpha_max(problem, rho, pen1)
+        ratio = 1e-2 if problem.design.n < problem.design.p else 1e-4
+        return np.geomspace(amax, amax * ratio, L)
+    grid = check_alpha_grid(est.alphas)
+    if np.any(grid <= 0):
+        raise ValueError("alphas must be > 0 for cross-validation; got a value <= 0")
+    return grid
+
+
+def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
+    """Fill ``est`` (a ``LogisticRidgeCV``) by k-fold over α (and ``ratios``)."""
+    from ridgekit.linear_model._logistic import _l1_weights
+
+    if isinstance(est.cv, str):
+        raise ValueError(f"cv={est.cv!r}: the elastic net (l1_ratio > 0) chooses α by "
+                         "k-fold only; give cv as a number of folds or a splitter")
+    if problem.K != 1:
+        raise ValueError("l1_ratio > 0 is implemented for two classes only; the "
+                         "multinomial elastic net is not available (use l1_ratio=0)")
+    if problem.design.d > 2000:
+        raise ValueError(f"l1_ratio > 0 needs at most 2000 parameters (the proximal Newton "
+                         f"steps factor a d x d Hessian); got {problem.design.d}")
+    name = "deviance" if est.scoring is None else est.scoring
+    pen1 = _l1_weights(est, problem)
+    splits = est._splits(X, codes, groups)
+    for k, (train, _) in enumerate(splits):
+        if np.unique(codes[train]).size < classes.size:
+            raise ValueError(f"fold {k}: a class is missing from the training rows; "
+                             "use a stratified splitter or fewer folds")
+    fold_tol = est.tol if est.cv_tol is None else float(est.cv_tol)
+    weights = np.array([eval_w[test].sum() for _, test in splits])
+    grids, errors = [], []
+    for rho in ratios:
+        grid = _grid(est, problem, rho, pen1)
+        err = np.empty((len(splits), grid.size))
+        for k, (train, test) in enumerate(splits):
+            sub = problem.rows(train)
+            sub.tol = fold_tol
+            thetas = enet_path(sub, grid, rho, pen1)["theta"]
+            held = problem.design.rows(test)
+            for j in range(grid.size):
+                err[k, j] = est._set_error(name, problem, held.eta(thetas[j]), test, classes,
+                                           codes, eval_w, X)
+        grids.append(grid)
+        errors.append(err)
+    curves = [summarize_folds(e[:, :, None], weights) for e in errors]
+    best = int(np.argmin([float(m[:, 0].min()) for m, _ in curves]))
+    rho, grid = ratios[best], grids[best]
+    full = enet_path(problem, grid, rho, pen1)
+    if not full["converged"].all():
+        warnings.warn("LogisticRidgeCV: proximal Newton did not reach tol at "
+                      f"{int((~full['converged']).sum())} alpha(s)", ConvergenceWarning,
+                      stacklevel=3)
+    sels = [Selection.from_curve(grids[i], "kfold", m[:, 0], s[:, 0],
+                                 full["df"] if i == best else None, est.rule,
+                                 warn_edge=(i == best),
+                                 extra={"fold_error": errors[i], "fold_weight": weights,
+                                        "scoring": name, "l1_ratio": ratios[i]})
+            for i, (m, s) in enumerate(curves)]
+    sel = sels[best]
+    null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y, problem.w)
+    path = EnetLogisticPath(problem, grid, full, classes, 2.0 * null, rho, pen1)
+    i = int(np.flatnonzero(grid == sel.alpha)[0])
+    est.selection_ = sel
+    est.selections_ = sels
+    est.alphas_ = grid
+    est.alpha_ = float(sel.alpha)
+    est.l1_ratio_ = float(rho)
+    if est.store_cv_results:
+        est.cv_results_ = errors[0] if len(ratios) == 1 else np.stack(errors)
+    est.classes_ = classes
+    est._store_theta(path._theta[i], problem.design.fit_intercept)
+    est.n_iter_ = int(path.n_iter[i])
+    est.grad_norm_ = float(path.grad_norm[i])
+    est.solver_ = "prox-newton"
+    est.best_score_ = float(-sel.mean[i]) if name not in ("accuracy", "roc_auc") \
+        else float(1.0 - sel.mean[i])
+    est.path_ = path
+    return est

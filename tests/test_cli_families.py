@@ -481,6 +481,11 @@ def test_path_family_refusals(files):
                         "--l1-ratio", "0.5"), "--l1-ratio")
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
                         "--cv", "gcv"), "alo")
+    # --alphas 0 (ridge's OLS end) is refused as such where the path needs a penalty > 0
+    one_line_exit_2(run("path", folder / "reg.csv", "-t", "y", "--l1-ratio", "0.5",
+                        "--alphas", "0,1"), "--alphas: the elastic net needs values > 0")
+    one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
+                        "--alphas", "0"), "--alphas: --family binomial needs values > 0")
     # a label column without --family says what to add
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label"), "--family binomial")
     one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label"), "--family binomial")

@@ -403,6 +403,13 @@ def parse_alphas(text: str | None) -> np.ndarray | None:
     return values
 
 
+def check_positive_alphas(alphas, who: str) -> None:
+    """``--alphas`` for a family whose path starts from a penalty > 0 (the elastic net, the
+    logistic CV): 0 passes :func:`parse_alphas` (ridge's OLS end) but not these."""
+    if alphas is not None and not (alphas > 0).all():
+        raise UsageProblem(f"--alphas: {who} needs values > 0; got {num(alphas[alphas <= 0][0])}")
+
+
 def check_n_alphas(n_alphas: int | None, alphas) -> int | None:
     if n_alphas is None:
         return None

@@ -16,6 +16,7 @@ from ridgekit.cli._common import (
     UsageProblem,
     check_n_alphas,
     check_output,
+    check_positive_alphas,
     echo,
     note,
     num,
@@ -140,9 +141,9 @@ def fit(
             raise UsageProblem("--cv df needs --df, e.g. --df 5")
         grid = parse_alphas(alphas)
         name = _family_name(family, parse_l1_ratio(l1_ratio), scoring)
-        if name == "enet" and grid is not None and not (grid > 0).all():
-            raise UsageProblem("--alphas: the elastic net needs values > 0; got "
-                               f"{num(grid[grid <= 0][0])}")
+        if name != "ridge":
+            check_positive_alphas(grid, "the elastic net" if name == "enet"
+                                  else f"--family {name}")
         check_output(out, "model file")
         if workers is not None and workers < 1:
             raise UsageProblem(f"--workers {workers}: give at least 1")

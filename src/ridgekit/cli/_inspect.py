@@ -12,6 +12,7 @@ from ridgekit.cli._common import (
     UsageProblem,
     check_n_alphas,
     check_output,
+    check_positive_alphas,
     echo,
     note,
     num,
@@ -180,6 +181,9 @@ def path(
         count = check_n_alphas(n_alphas, grid)
         if rows < 1:
             raise UsageProblem(f"--rows {rows}: give at least 1")
+        if family is not None or l1_ratio is not None:
+            check_positive_alphas(grid, "the elastic net" if family is None
+                                  else f"--family {family}")
         if family is not None:
             return _logistic_path(data, target, features, grid, count, standardize, plot,
                                   cv_plot, family, l1_ratio, cv, scoring, seed, rows,

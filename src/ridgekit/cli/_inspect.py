@@ -227,22 +227,32 @@ def path(
             echo(f"ridge trace written to {plot}")
 
 
-def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, l1_ratio,
-               cv, seed, rows, index_col, fmt) -> None:
-    """The elastic-net path through the fit pipeline (streamed k-fold from fold moments)."""
-    from ridgekit.cli._families import parse_l1_ratio
+def _path_fit(data, target, features, grid, count, standardize, seed, index_col, fmt, cv,
+              **family):
+    """The fit pipeline's family step for a CV-marked path (``family=``, ``l1_ratio=`` or
+    ``scoring=`` as ``fit`` takes them); its notes are shown."""
     from ridgekit.cli._pipeline import FitRequest, parse_cv, run_fit
 
-    check_output(cv_plot, "figure", FIGURE_SUFFIXES)
     req = FitRequest(data=data, target=target, features=split_names(features), weight=None,
                      cv=parse_cv(str(cv)), alphas=grid, n_alphas=count,
                      standardize=standardize, seed=seed,
                      index_col=False if (index_col or "").lower() == "none" else index_col,
-                     format=fmt, family="enet", l1_ratio=parse_l1_ratio(l1_ratio))
+                     format=fmt, **family)
     with shown_warnings():
         outcome = run_fit(req)
     for text in outcome.notes:
         note(text)
+    return outcome
+
+
+def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, l1_ratio,
+               cv, seed, rows, index_col, fmt) -> None:
+    """The elastic-net path through the fit pipeline (streamed k-fold from fold moments)."""
+    from ridgekit.cli._families import parse_l1_ratio
+
+    check_output(cv_plot, "figure", FIGURE_SUFFIXES)
+    outcome = _path_fit(data, target, features, grid, count, standardize, seed, index_col,
+                        fmt, cv, family="enet", l1_ratio=parse_l1_ratio(l1_ratio))
     model = outcome.model
     path_, sel = model.path_, model.selection_
     kind = "lasso" if model.l1_ratio_ == 1 else f"elastic net (l1_ratio {num(model.l1_ratio_)})"
@@ -271,7 +281,6 @@ def _logistic_path(data, target, features, grid, count, standardize, plot, cv_pl
     a table per class, λ_min / λ_1se, :func:`ridgekit.plot.logistic_trace` and the CV
     curve."""
     from ridgekit.cli._families import SCORINGS
-    from ridgekit.cli._pipeline import FitRequest, parse_cv, run_fit
 
     family = family.strip().lower()
     if family not in ("binomial", "multinomial"):
@@ -283,15 +292,8 @@ def _logistic_path(data, target, features, grid, count, standardize, plot, cv_pl
     if scoring not in SCORINGS:
         raise UsageProblem(f"--scoring {scoring!r}: use one of {', '.join(SCORINGS)}")
     check_output(cv_plot, "figure", FIGURE_SUFFIXES)
-    req = FitRequest(data=data, target=target, features=split_names(features), weight=None,
-                     cv=parse_cv(str(cv)), alphas=grid, n_alphas=count,
-                     standardize=standardize, seed=seed,
-                     index_col=False if (index_col or "").lower() == "none" else index_col,
-                     format=fmt, family=family, scoring=scoring)
-    with shown_warnings():
-        outcome = run_fit(req)
-    for text in outcome.notes:
-        note(text)
+    outcome = _path_fit(data, target, features, grid, count, standardize, seed, index_col,
+                        fmt, cv, family=family, scoring=scoring)
     model = outcome.model
     path_, sel = model.path_, model.selection_
     from ridgekit.plot.classification import criterion_label, df_without_intercepts

@@ -123,7 +123,9 @@ def _coef_rows(outcome, coef, keep, intercept):
 # ----------------------------------------------------------------------- logistic
 class LogisticFamily:
     """L2-penalized logistic (``binomial``) or softmax (``multinomial``) regression over a
-    whole λ path, chosen by stratified k-fold, approximate or exact leave-one-out."""
+    whole λ path, chosen by stratified k-fold, approximate or exact leave-one-out; with
+    ``--l1-ratio`` > 0 (binomial) the elastic-net penalty, α (and a list of ratios) chosen
+    by stratified k-fold along proximal-Newton paths."""
 
     needs_rows = True
 
@@ -135,6 +137,13 @@ class LogisticFamily:
         from ridgekit.io.labels import read_labelled
         from ridgekit.linear_model import LogisticRidgeCV
 
+        ratios = [r for r in (req.l1_ratio or []) if r > 0]
+        if ratios and len(ratios) < len(req.l1_ratio):
+            raise UsageProblem(f"--l1-ratio {','.join(num(r) for r in req.l1_ratio)}: with "
+                               f"--family {self.name} a list of ratios must lie in (0, 1]; "
+                               "give 0 alone for pure L2")
+        if ratios and req.cv.kind != "kfold":
+            kfold_only(req)
         cv, used = self._cv(req)
         with reading("reading") as bar:
             data = read_labelled(req.data, req.target, req.features, req.weight,
@@ -156,8 +165,11 @@ class LogisticFamily:
         if req.standardize:
             X, mean, scale = standardize_rows(X)
         model = LogisticRidgeCV(alphas=req.alphas if req.alphas is not None else req.n_alphas,
-                                cv=cv, rule=req.rule, scoring=SCORINGS[req.scoring])
-        with phase("logistic path and cross-validation"):
+                                cv=cv, rule=req.rule, scoring=SCORINGS[req.scoring],
+                                l1_ratio=(ratios[0] if len(ratios) == 1 else ratios)
+                                if ratios else 0.0)
+        with phase("logistic elastic-net paths and cross-validation" if ratios else
+                   "logistic path and cross-validation"):
             model.fit(X, data.y, data.sample_weight)
         return FitOutcome(model, data.feature_names, str(data.target_name), X.shape[0], mean,
                           scale, list(data.notes), used)
@@ -183,9 +195,11 @@ class LogisticFamily:
         classes = [str(c) for c in model.classes_]
         coef = np.atleast_2d(model.coef_)
         intercept = np.ravel(model.intercept_)
-        title = (f"logistic ({self.name}, {len(classes)} classes): alpha = {num(model.alpha_)} "
-                 f"(C = 1/alpha = {num(1.0 / model.alpha_)}; {sel.criterion}, rule {sel.rule}; "
-                 f"{outcome.n_rows:,} rows)")
+        enet = getattr(model, "l1_ratio_", None) is not None
+        kind = f"elastic net, l1_ratio = {num(model.l1_ratio_)}, " if enet else ""
+        title = (f"logistic ({self.name}, {kind}{len(classes)} classes): alpha = "
+                 f"{num(model.alpha_)} (C = 1/alpha = {num(1.0 / model.alpha_)}; "
+                 f"{sel.criterion}, rule {sel.rule}; {outcome.n_rows:,} rows)")
         if coef.shape[0] == 1:
             header = ["feature", f"coef (log-odds of {classes[1]!r})"]
         else:
@@ -202,6 +216,14 @@ class LogisticFamily:
                  "roc_auc": "1 - AUC"}.get(model.scoring, str(model.scoring))
         echo(f"{sel.criterion} {label} at the minimum: {num(best)}"
              + (f"; {outcome.folds_used}" if outcome.folds_used else ""))
+        if enet:
+            from ridgekit._report_families import per_ratio_minima
+
+            minima = per_ratio_minima(model)
+            if minima:
+                echo(f"k-fold {label} minimum per l1_ratio: " + ", ".join(
+                    f"{num(r)}: {num(m)}" for r, m in minima))
+            echo(f"{int(np.count_nonzero(coef))} of {coef.size} coefficients nonzero")
 
 
 def standardize_rows(X):

@@ -1,0 +1,104 @@
+"""``ridgekit fit --family binomial --l1-ratio``: the elastic-net logistic fit from the
+command equals the in-memory LogisticRidgeCV(l1_ratio=...) on the same stratified folds,
+its coefficients meet the subgradient conditions checked directly with numpy, and
+``ridgekit predict`` returns that estimator's probabilities; bad combinations exit 2 with
+one line."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+from sklearn.model_selection import StratifiedKFold
+
+from ridgekit.io import load
+from ridgekit.linear_model import LogisticRidgeCV
+
+RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
+pytestmark = pytest.mark.filterwarnings("ignore::ridgekit.select.GridEdgeWarning")
+
+
+def run(*args, timeout=180):
+    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def binary(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("enet_cli")
+    rng = np.random.default_rng(5)
+    n, p = 240, 7
+    X = rng.normal(size=(n, p))
+    eta = X @ np.array([1.0, 0, 0.5, -1.0, 0, 0, 0]) - 0.3
+    labels = np.where(rng.random(n) < expit(eta), "spam", "ham")
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(p)]).assign(label=labels)
+    frame.to_csv(folder / "bin.csv", index=False)
+    frame.assign(label=np.array(["a", "b", "c"])[np.arange(n) % 3]).to_csv(
+        folder / "multi.csv", index=False)
+    return folder, X, labels
+
+
+def test_fit_l1_ratio_equals_in_memory_and_meets_kkt(binary, tmp_path):
+    folder, X, labels = binary
+    model = tmp_path / "m.npz"
+    res = run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial", "--l1-ratio",
+              "0.5", "--cv", "5", "--n-alphas", "15", "-o", model)
+    assert res.returncode == 0, res.stderr
+    assert "elastic net, l1_ratio = 0.5" in res.stdout and "coefficients nonzero" in res.stdout
+    loaded = load(model)
+    ref = LogisticRidgeCV(alphas=15, l1_ratio=0.5,
+                          cv=StratifiedKFold(5, shuffle=True, random_state=0)).fit(X, labels)
+    assert loaded.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    np.testing.assert_allclose(loaded.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(loaded.intercept_, ref.intercept_, rtol=1e-9, atol=1e-12)
+    # the subgradient conditions of sum l + alpha (0.5 |b|_1 + 0.25 |b|^2), from scratch
+    y = (labels == "spam").astype(float)
+    coef, a = loaded.coef_[0], loaded.alpha_
+    r = expit(X @ coef + loaded.intercept_[0]) - y
+    q = X.T @ r + a * 0.5 * coef
+    act = coef != 0
+    assert 0 < act.sum() < coef.size  # some coefficients set to zero
+    assert np.all(np.abs(q[act] + 0.5 * a * np.sign(coef[act])) <= 1e-7)
+    assert np.all(np.abs(q[~act]) <= 0.5 * a + 1e-7) and abs(r.sum()) <= 1e-7
+    out = tmp_path / "p.csv"
+    assert run("predict", model, folder / "bin.csv", "-o", out).returncode == 0
+    with open(out) as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["predicted_class", "proba_ham", "proba_spam"]
+    proba = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    np.testing.assert_allclose(proba, ref.predict_proba(X), rtol=1e-9, atol=1e-12)
+
+
+def test_fit_l1_ratio_list_chosen_jointly(binary):
+    folder, X, labels = binary
+    res = run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial", "--l1-ratio",
+              "0.3,1", "--cv", "4", "--n-alphas", "12", "--rule", "1se")
+    assert res.returncode == 0, res.stderr
+    ref = LogisticRidgeCV(alphas=12, l1_ratio=[0.3, 1.0], rule="1se",
+                          cv=StratifiedKFold(4, shuffle=True, random_state=0)).fit(X, labels)
+    assert f"l1_ratio = {ref.l1_ratio_:g}" in res.stdout
+    assert "minimum per l1_ratio" in res.stdout
+    assert f"alpha = {ref.alpha_:.6g}"[:12] in res.stdout
+
+
+def _one_line_exit_2(res, needle):
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert needle.lower() in lines[0].lower(), lines[0]
+
+
+def test_bad_l1_ratio_combinations_exit_2(binary):
+    folder, *_ = binary
+    _one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
+                         "--l1-ratio", "0.5", "--cv", "alo"), "k-fold")
+    _one_line_exit_2(run("fit", folder / "multi.csv", "-t", "label", "--family",
+                         "multinomial", "--l1-ratio", "0.5"), "two classes")
+    _one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
+                         "--l1-ratio", "0,0.5"), "(0, 1]")

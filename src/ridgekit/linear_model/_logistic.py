@@ -39,8 +39,8 @@ def _check_l1_ratio(l1_ratio, where: str = "this fit") -> None:
         return
     raise ValueError(
         f"l1_ratio={l1_ratio!r}: {where} supports only l1_ratio=0 (pure L2); the "
-        "elastic-net penalty (l1_ratio > 0) is available in LogisticRidge, in memory, for "
-        "two classes"
+        "elastic-net penalty (l1_ratio > 0) is available in memory, for two classes, in "
+        "LogisticRidge and LogisticRidgeCV (k-fold)"
     )
 
 

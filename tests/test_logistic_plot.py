@@ -121,3 +121,13 @@ def test_logistic_trace_draws_the_path_df_and_marks(fitted):
     assert sum(a.get_visible() and a.get_xlabel() == "log λ (alpha)" for a in one.axes) == 1
     with pytest.raises(ValueError, match="out of range"):
         logistic_trace(m.path_, cls=5)
+
+
+def test_classifier_cv_curve_marks_df_without_intercepts(fitted):
+    from ridgekit.plot import df_without_intercepts
+
+    m, X, y = fitted
+    labels = classifier_cv_curve(m).axes[0].get_legend_handles_labels()[1]
+    mark = next(lab for lab in labels if lab.startswith("λ_min"))
+    i = int(m.selection_.index_min)
+    assert f"(df {df_without_intercepts(m.path_)[i]:.2f})" in mark, mark

@@ -276,7 +276,8 @@ def _figures(fit, X, y, names) -> str:
                             "error, with λ_min and λ_1se."))
     else:
         if fit.selection is not None:
-            holder = SimpleNamespace(selection_=fit.selection, scoring=fit.scoring)
+            holder = SimpleNamespace(selection_=fit.selection, scoring=fit.scoring,
+                                     classes_=fit.classes)
             figures.append((plot.classifier_cv_curve(holder),
                             f"{fit.selection.criterion} criterion over λ (± 1 standard "
                             "error), λ_min and λ_1se marked."))

@@ -110,9 +110,18 @@ def criterion_label(scoring) -> str:
 
 def classifier_cv_curve(model, *, ax=None, title: str | None = None) -> Figure:
     """The cross-validation curve of a fitted ``LogisticRidgeCV`` (its ``selection_``),
-    drawn by :func:`ridgekit.plot.cv_curve` with the scoring named on the y axis."""
+    drawn by :func:`ridgekit.plot.cv_curve` with the scoring named on the y axis; the df
+    in the marks' labels without the intercepts (as :func:`df_without_intercepts`) when
+    the model has ``classes_``."""
+    import dataclasses
+
     sel = model.selection_
     label = criterion_label(sel.extra.get("scoring", getattr(model, "scoring", None)))
+    classes = getattr(model, "classes_", None)
+    if sel.df is not None and classes is not None and getattr(model, "fit_intercept", True) \
+            and dataclasses.is_dataclass(sel):  # the marks' df without the intercepts
+        k = len(classes)
+        sel = dataclasses.replace(sel, df=np.asarray(sel.df, float) - (1 if k == 2 else k - 1))
     return cv_curve(sel, ax=ax, ylabel=f"{sel.criterion}: {label}",
                     title=title or cv_title(sel))
 

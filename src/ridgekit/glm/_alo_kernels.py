@@ -2,36 +2,60 @@
 
 Each loop makes one pass over an (n, m) float32 block of linear predictors -- m λ values
 side by side -- where numpy would make one pass per operation and allocate a temporary
-each time. Per-column sums are accumulated per chunk of rows (one chunk per thread
-iteration) and added afterwards, so the parallel loop has no shared accumulator.
-Imported only when the batched path runs (``import ridgekit`` does not import numba).
+each time. The transcendental functions stay with numpy (``np.exp``/``np.log1p`` on
+float32 are SIMD-vectorized; numba's calls to libm are scalar and 5-20 times slower):
+the loops pass :math:`u = e^{-|\\eta|}` in and out, which never overflows. Per-column sums
+are accumulated per chunk of rows and added afterwards, so the parallel loops share no
+accumulator. Imported only when the batched path runs (``import ridgekit`` does not
+import numba).
 """
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
-__all__ = ["state", "curvature", "finish", "losses"]
+__all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial"]
 
-_JIT = {"cache": True, "nogil": True, "fastmath": True, "parallel": True,
-        "error_model": "numpy"}
+# fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
+_JIT = {"cache": True, "nogil": True, "parallel": True, "error_model": "numpy",
+        "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
 
 
+def _acc(n, *shape):
+    return np.zeros(((n + _CHUNK - 1) // _CHUNK,) + shape)
+
+
 @numba.njit(**_JIT)
-def _state(E, dE, t, w, y, q, iqa, R, D, acc):
+def _advance(E, dE, t, U):
     n, m = E.shape
-    nc = acc.shape[0]
-    for c in numba.prange(nc):
+    for i in numba.prange(n):
+        for j in range(m):
+            e = E[i, j] + t[j] * dE[i, j]
+            E[i, j] = e
+            U[i, j] = -abs(e)
+
+
+def advance(E, dE, t):
+    r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`; returns
+    :math:`u = e^{-|E|}` (float32)."""
+    U = np.empty_like(E)
+    _advance(E, dE, t, U)
+    return np.exp(U, out=U)
+
+
+@numba.njit(**_JIT)
+def _state(E, U, w, y, q, iqa, R, D, acc):
+    n, m = E.shape
+    for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
             wi, yi, qi, ii = w[i], y[i], q[i], iqa[i]
             for j in range(m):
-                e = E[i, j] + t[j] * dE[i, j]
-                E[i, j] = e
-                p = 1.0 / (1.0 + math.exp(-e))
+                u = U[i, j]
+                p = 1.0 / (1.0 + u)
+                if E[i, j] < 0:
+                    p = u * p
                 R[i, j] = wi * (p - yi)
                 dd = wi * p * (1.0 - p)
                 D[i, j] = dd
@@ -39,85 +63,100 @@ def _state(E, dE, t, w, y, q, iqa, R, D, acc):
                 acc[c, 1, j] += ii * dd * dd
 
 
-def state(E, dE, t, w, y, q, iqa, R, D):
-    r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`, then
-    :math:`R = w(\sigma(E) - y)`, :math:`D = w\sigma(E)(1-\sigma(E))` and the column sums
-    :math:`a_j = \sum_iq_iD_{ij}`, :math:`b_j = \sum_i(q_i/D_{a,i})D_{ij}^2`."""
+def state(E, U, w, y, q, iqa):
+    r""":math:`R = w(\sigma(E) - y)`, :math:`D = w\sigma(E)(1-\sigma(E))` from
+    :math:`u = e^{-|E|}`, and the column sums :math:`a_j = \sum_iq_iD_{ij}`,
+    :math:`b_j = \sum_i(q_i/D_{a,i})D_{ij}^2`."""
     n, m = E.shape
-    acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, 2, m))
-    _state(E, dE, t, w, y, q, iqa, R, D, acc)
+    R, D = np.empty_like(E), np.empty_like(E)
+    acc = _acc(n, 2, m)
+    _state(E, U, w, y, q, iqa, R, D, acc)
     s = acc.sum(axis=0)
-    return s[0], s[1]
+    return R, D, s[0], s[1]
 
 
 @numba.njit(**_JIT)
-def _curvature(D, dE, acc):
-    n, m = D.shape
-    nc = acc.shape[0]
-    for c in numba.prange(nc):
+def _curvature(D, cols, dE, acc):
+    n, m = dE.shape
+    for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
             for j in range(m):
                 v = dE[i, j]
-                acc[c, 0, j] += D[i, j] * v * v
+                acc[c, 0, j] += D[i, cols[j]] * v * v
                 a = abs(v)
                 if a > acc[c, 1, j]:
                     acc[c, 1, j] = a
 
 
-def curvature(D, dE):
-    r""":math:`\kappa_j = \sum_iD_{ij}\,dE_{ij}^2` and :math:`\max_i|dE_{ij}|` per column."""
-    n, m = D.shape
-    acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, 2, m))
-    _curvature(D, dE, acc)
+def curvature(D, cols, dE):
+    r""":math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
+    D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column."""
+    acc = _acc(dE.shape[0], 2, dE.shape[1])
+    _curvature(D, np.asarray(cols, np.int64), dE, acc)
     return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
 
 
 @numba.njit(**_JIT)
-def _finish(E, R, D, H, w, y, out, acc):
+def _loss_sums(E, L1, w, y, acc):
     n, m = E.shape
-    nc = acc.shape[0]
-    for c in numba.prange(nc):
+    for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
-            wi, yi = w[i], y[i]
+            wi, neg = w[i], y[i] > 0.5
             for j in range(m):
-                e = np.float64(E[i, j])
-                h = np.float64(H[i, j])
-                out[j, i] = e + R[i, j] * h / (1.0 - D[i, j] * h)
-                z = e if yi > 0.5 else -e  # -log σ(z), stably
-                acc[c, j] += wi * (math.log1p(math.exp(-abs(z))) + max(-z, 0.0))
+                z = -E[i, j] if neg else E[i, j]  # -(±η): ℓ = log1p(u) + max(z, 0)
+                acc[c, j] += wi * (np.float64(L1[i, j]) + max(np.float64(z), 0.0))
 
 
-def finish(E, R, D, H, w, y):
-    r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` (m, n)
-    float64 and the training losses :math:`\sum_iw_i\ell_i` per column."""
-    n, m = E.shape
-    out = np.empty((m, n))
-    acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, m))
-    _finish(E, R, D, H, w, y, out, acc)
-    return out, acc.sum(axis=0)
+def loss_sums(E, U, w, y):
+    r""":math:`\sum_iw_i\ell_i` per column, :math:`\ell = \log(1+u) + \max(\mp\eta, 0)`
+    (float32 terms, float64 sums)."""
+    acc = _acc(E.shape[0], E.shape[1])
+    _loss_sums(E, np.log1p(U), w, y, acc)
+    return acc.sum(axis=0)
 
 
 @numba.njit(**_JIT)
-def _losses(E, dE, t, cols, w, y, acc):
+def _trial(E, dE, t, cols, Et, Ut):
     n = E.shape[0]
-    m = cols.size
-    nc = acc.shape[0]
-    for c in numba.prange(nc):
-        for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
-            wi, sg = w[i], 1.0 if y[i] > 0.5 else -1.0
-            for k in range(m):
-                j = cols[k]
-                e0 = sg * np.float64(E[i, j])
-                e1 = e0 + sg * t[k] * np.float64(dE[i, j])
-                acc[c, 0, k] += wi * (math.log1p(math.exp(-abs(e0))) + max(-e0, 0.0))
-                acc[c, 1, k] += wi * (math.log1p(math.exp(-abs(e1))) + max(-e1, 0.0))
+    for i in numba.prange(n):
+        for k in range(cols.size):
+            j = cols[k]
+            e = E[i, j] + t[k] * dE[i, j]
+            Et[i, k] = e
+            Ut[i, k] = -abs(e)
 
 
-def losses(E, dE, t, cols, w, y):
-    r""":math:`\sum_iw_i\ell_i` at E and at E + t dE, for the columns ``cols`` (float64
-    sums of float64 per-sample terms)."""
-    n = E.shape[0]
-    acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, 2, cols.size))
-    _losses(E, dE, np.asarray(t, np.float64), cols, w, y, acc)
-    s = acc.sum(axis=0)
-    return s[0], s[1]
+def trial(E, dE, t, cols, w, y):
+    r""":math:`\sum_iw_i\ell_i` at :math:`E + t\,dE` for the columns ``cols``."""
+    Et = np.empty((E.shape[0], cols.size), np.float32)
+    Ut = np.empty_like(Et)
+    _trial(E, dE, np.asarray(t, np.float32), cols, Et, Ut)
+    return loss_sums(Et, np.exp(Ut, out=Ut), w, y)
+
+
+@numba.njit(**_JIT)
+def _finish(E, U, H, h0, w, y, cols, out, acc):
+    n, m = E.shape
+    for c in numba.prange(acc.shape[0]):
+        for k in range(m):  # writes run along rows of out (L, n, 1)
+            o = out[cols[k], :, 0]
+            for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+                wi = w[i]
+                u = np.float64(U[i, k])
+                p = 1.0 / (1.0 + u)
+                if E[i, k] < 0:
+                    p = u * p
+                h = np.float64(H[i, h0 + k])
+                dh = wi * p * (1.0 - p) * h
+                o[i] = np.float64(E[i, k]) + wi * (p - y[i]) * h / (1.0 - dh)
+                acc[c, k] += dh
+
+
+def finish(E, U, H, h0, w, y, cols, out):
+    r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` written to
+    ``out[cols[k], :, 0]``, with :math:`h` in column ``h0 + k`` of H (R and D recomputed
+    from E and :math:`u = e^{-|E|}`); returns :math:`\mathrm{df} = \sum_iD_ih_i` per
+    column."""
+    acc = _acc(E.shape[0], E.shape[1])
+    _finish(E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
+    return acc.sum(axis=0)

@@ -93,6 +93,7 @@ class _Group:
         self.g_prev = np.zeros_like(C)
         self.fresh = np.ones(m, bool)  # next direction: steepest (model-preconditioned)
         self.dE = np.zeros_like(E)
+        self.U = np.ones_like(E)  # exp(-|E|), set by each state evaluation
         self.t = np.zeros(m, np.float32)
         self.q32 = anchor.q.astype(np.float32)
         Da = anchor.D
@@ -101,9 +102,10 @@ class _Group:
         self.base = 1.0 - anchor.lam_a * anchor.nu
 
     def keep(self, mask):
-        for k in ("idx", "C", "P", "g_prev", "E", "dE"):
-            a = getattr(self, k)
-            setattr(self, k, np.ascontiguousarray(a[..., mask]))
+        cols = np.flatnonzero(mask)
+        for k in ("idx", "C", "P", "g_prev", "E", "U"):
+            setattr(self, k, np.take(getattr(self, k), cols, axis=-1))
+        self.dE = None  # already applied by the state evaluation that precedes any keep
         self.gz, self.t, self.fresh = self.gz[mask], self.t[mask], self.fresh[mask]
 
     def filt(self, lam, s):
@@ -143,13 +145,13 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
     out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
            "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
            "df": np.empty(L), "loo_eta": np.empty((L, n, 1))}
-    done_parts = []  # (anchor, idx, E, R, D, s, rho) of converged columns
+    done = {}  # anchor -> (anchor, [(idx, E, u, s) of converged columns])
     for it in range(problem.max_iter + 1):
         states = []
         for g in groups:  # E += t dE, then the state at the new E
-            R = np.empty_like(g.E)
-            D = np.empty_like(g.E)
-            a, b = kern.state(g.E, g.dE, g.t, w32, y32, g.q32, g.iqa, R, D)
+            g.U = kern.advance(g.E, g.dE, g.t)
+            g.dE = None
+            R, D, a, b = kern.state(g.E, g.U, w32, y32, g.q32, g.iqa)
             states.append((R, D) + g.rho(a, b))
         if it and len(anchors) < max_anchors:
             rmax = [st[3].max() if st[3].size else 0.0 for st in states]
@@ -158,7 +160,7 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
                 groups, states = _add_anchor(groups, states, k, design, pen, X32,
                                              lam_all, anchors, Anchor, kern, w32, y32)
         new_groups = []
-        for g, (R, D, s, rho) in zip(groups, states, strict=True):
+        for g, (R, D, s, _rho) in zip(groups, states, strict=True):
             lam = lam_all[g.idx]
             an = g.anchor
             G = (an.U.T @ R).astype(np.float64) + lam * an.nu[:, None] * g.C
@@ -171,11 +173,14 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
                 out["converged"][j] = dec2[fin] <= decrement**2
                 out["grad_norm"][j] = np.linalg.norm(an.M @ (an.T @ G[:, fin]), axis=0)
                 out["theta"][j, :, 0] = (an.T @ g.C[:, fin]).T
-                done_parts.append((an, j, g.E[:, fin], R[:, fin], D[:, fin], s[fin], rho[fin]))
+                done.setdefault(id(an), (an, []))[1].append((j, g.E[:, fin], g.U[:, fin],
+                                                             s[fin]))
                 keep = ~fin
                 g.keep(keep)
-                R, D, G, Zg, dec2, lam = (R[:, keep], D[:, keep], G[:, keep], Zg[:, keep],
-                                          dec2[keep], lam[keep])
+                live = np.flatnonzero(keep)  # columns of D still in play
+                G, Zg, dec2, lam = G[:, keep], Zg[:, keep], dec2[keep], lam[keep]
+            else:
+                live = np.arange(g.idx.size)
             if g.idx.size == 0:
                 continue
             new_groups.append(g)
@@ -188,7 +193,7 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
             bad = slope >= 0
             Pd[:, bad], slope[bad] = -Zg[:, bad], -dec2[bad]
             dE = np.ascontiguousarray(an.U @ Pd.astype(np.float32))
-            kap, mx = kern.curvature(D, dE)
+            kap, mx = kern.curvature(D, live, dE)
             kap = kap + lam * np.einsum("i,ij->j", an.nu, Pd * Pd)
             t = _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern)
             g.C += Pd * t
@@ -198,8 +203,8 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
         if not groups:
             break
     out["n_anchors"] = len(anchors)
-    for an, j, E, R, D, s, _ in done_parts:
-        _leverages(out, an, j, E, R, D, s, lam_all, w32, y32, kern)
+    for an, parts in done.values():
+        _leverages(out, an, parts, lam_all, w32, y32, kern)
     return out
 
 
@@ -214,7 +219,8 @@ def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern) -> np.ndarray:
     big = np.flatnonzero(t * mx > 1.0)
     if big.size:
         nu = g.anchor.nu
-        f0, f1 = kern.losses(g.E, dE, t[big], big, w32, y32)
+        f0 = kern.loss_sums(g.E[:, big], g.U[:, big], w32, y32)
+        f1 = kern.trial(g.E, dE, t[big], big, w32, y32)
         c, p = g.C[:, big], Pd[:, big]
         pen0 = 0.5 * lam[big] * np.einsum("i,ij->j", nu, c * c)
         pen1 = 0.5 * lam[big] * np.einsum("i,ij->j", nu, (c + t[big] * p) ** 2)
@@ -235,17 +241,18 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
     anchors.append(an)
     new = _Group(an, np.zeros(0, int), np.zeros((design.d, 0)),
                  np.zeros((design.n, 0), np.float32))
-    moved_E, moved_C, moved_idx, moved_R, moved_D, moved_s, moved_rho = ([] for _ in range(7))
+    moved_E, moved_U, moved_C, moved_idx, moved_R, moved_D, moved_s, moved_rho = (
+        [] for _ in range(8))
     out_states = []
     for g, (R, D, s, rho) in zip(groups, states, strict=True):
-        zero = np.zeros(g.idx.size, np.float32)
-        a, b = kern.state(g.E, g.E, zero, w32, y32, new.q32, new.iqa, R, D)
+        R, D, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa)
         s2, rho2 = new.rho(a, b)
         mv = rho2 < rho
         if mv.any():
             moved_idx.append(g.idx[mv])
             moved_C.append(new.to_basis(g.anchor.T @ g.C[:, mv]))
             moved_E.append(g.E[:, mv])
+            moved_U.append(g.U[:, mv])
             moved_R.append(R[:, mv])
             moved_D.append(D[:, mv])
             moved_s.append(s2[mv])
@@ -254,26 +261,29 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
             R, D, s, rho = R[:, ~mv], D[:, ~mv], s[~mv], rho[~mv]
         out_states.append((R, D, s, rho))
     new = _Group(an, np.concatenate(moved_idx), np.hstack(moved_C), np.hstack(moved_E))
+    new.U = np.hstack(moved_U)
     kept = [(g, st) for g, st in zip(groups, out_states, strict=True) if g.idx.size]
     kept.append((new, (np.hstack(moved_R), np.hstack(moved_D), np.concatenate(moved_s),
                        np.concatenate(moved_rho))))
     return [g for g, _ in kept], [st for _, st in kept]
 
 
-def _leverages(out, an, j, E, R, D, s, lam_all, w32, y32, kern):
-    """Leverages of the converged columns j from their anchor, h = (U∘U) f, then df,
-    the ALO predictors and the training losses."""
-    nu, base = an.nu, 1.0 - an.lam_a * an.nu
-    F = 1.0 / np.maximum(s * base[:, None] + lam_all[j] * nu[:, None], 1e-300)
+def _leverages(out, an, parts, lam_all, w32, y32, kern):
+    """Leverages of every converged column of one anchor, :math:`h = (U\\circ U)f` in
+    one GEMM, then df, the ALO predictors and the training losses."""
+    j = np.concatenate([p[0] for p in parts])
+    s = np.concatenate([p[3] for p in parts])
+    F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
+                         1e-300)
     if an.S is not None:
-        H = an.S @ F.astype(np.float32)
+        H = an.S @ F.astype(an.S.dtype)
     else:
-        H = np.column_stack([an._rows_lev(F[:, k]) for k in range(j.size)]).astype(
-            np.float32)
-    out["df"][j] = np.einsum("ij,ij->j", D, H, dtype=np.float64)
-    loo, loss = kern.finish(E, R, D, H, w32, y32)
-    out["loo_eta"][j, :, 0] = loo
-    out["loss"][j] = loss
+        H = np.column_stack([an._rows_lev(F[:, k]) for k in range(j.size)])
+    h0 = 0
+    for jj, E, U, _ in parts:
+        out["df"][jj] = kern.finish(E, U, H, h0, w32, y32, jj, out["loo_eta"])
+        out["loss"][jj] = kern.loss_sums(E, U, w32, y32)
+        h0 += jj.size
 
 
 def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",

@@ -51,7 +51,8 @@ class Anchor:
 
     def __init__(self, design, pen: np.ndarray, D: np.ndarray, lam_a: float,
                  leverages: bool, X32=None, keep_u: bool = False):
-        H = design.gram(D)
+        H = _gram32(X32, D, design.fit_intercept) if isinstance(X32, np.ndarray) \
+            else design.gram(D)
         M = H.copy()
         idx = np.arange(pen.size)
         M[idx, idx] += lam_a * pen
@@ -100,7 +101,7 @@ class Anchor:
             if design.fit_intercept:
                 U += T[0].astype(np.float32)
             S = U * U
-            q = S.sum(axis=1, dtype=np.float64)
+            q = (S @ np.ones(S.shape[1], np.float32)).astype(np.float64)
             if abs(float(self.D @ q) - want) <= 1e-5 * max(want, 1.0):
                 if self._keep_u:
                     self.U = U
@@ -150,6 +151,29 @@ class Anchor:
             Z = design.dense_rows(rows) @ Tf
             out[rows] = np.einsum("ij,ij->i", Z, Z)
         return out
+
+
+def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """:math:`A^T\\mathrm{diag}(D)A` from float32 X (about twice as fast as float64):
+    symmetric float32 products over row blocks of 8192, summed in float64 (relative
+    error about 1e-6, far below what an anchor's model needs)."""
+    n, p = X32.shape
+    d = p + fit_intercept
+    G = np.zeros((d, d))
+    const = bool(np.all(D == D[0]))
+    for start in range(0, n, 8192):
+        Xb = X32[start:start + 8192]
+        Db = D[start:start + 8192]
+        Z = Xb if const else Xb * np.sqrt(Db).astype(np.float32)[:, None]
+        G[-p:, -p:] += Z.T @ Z
+        if fit_intercept:
+            G[0, 1:] += Db.astype(np.float32) @ Xb
+    if const:
+        G[-p:, -p:] *= D[0]
+    if fit_intercept:
+        G[1:, 0] = G[0, 1:]
+        G[0, 0] = D.sum()
+    return G
 
 
 def _loss(eta, y, w) -> float:

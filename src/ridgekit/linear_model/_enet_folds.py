@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ridgekit._blas_split import MIN_SPLIT_BYTES, blas_pass
 from ridgekit.linear_model._enet_relax import relax_mix, relaxed_coefs
 from ridgekit.moments import FoldMoments, Moments
 from ridgekit.select import fold_partitions, summarize_folds
@@ -162,13 +163,19 @@ class FoldData:
         until the choice lies inside every fold's tight stretch. The waves make the
         result independent of ``n_jobs`` (the folds of a wave run on up to ``n_jobs``
         threads; the compiled solver releases the GIL).
+
+        numpy's BLAS is held at one thread meanwhile
+        (:func:`ridgekit._blas_split.blas_pass`): no BLAS thread spins beside the
+        compiled solver. Serially on the Gram route, each fold's held-out products run on
+        a second thread while the next fold's path is solved (the paths stay serial; the
+        products are what a threaded BLAS would have spread over the cores).
         """
         K, t, L = len(self.weights), self.n_targets, grid.size
         out = np.empty((gammas.size, K, L, t))
         refine = refine_tol is not None and refine_tol < tol
         kept: dict = {}  # (f, k) -> [coefs (L, p), tight stretch (lo, hi) or None]
 
-        def fold(f, stretches):  # one task per fold: its designs are its own
+        def fold(f, stretches, pipe):  # one task per fold: its designs are its own
             train, designs = self._fold(f)
             for k, (design, scale) in enumerate(designs):
                 penalty = penalty_of(scale)
@@ -179,22 +186,31 @@ class FoldData:
                     tols[span[0]:span[1] + 1] = refine_tol
                 B = solve_path(design, penalty, grid, tol, max_iter, None, screening,
                                tols=tols).coefs
-                out[:, f, :, k] = self._errors_of(f, k, design, penalty, B, grid, kind,
-                                                  gammas, train)
+
+                def held_out(f=f, k=k, design=design, penalty=penalty, B=B):
+                    out[:, f, :, k] = self._errors_of(f, k, design, penalty, B, grid, kind,
+                                                      gammas, train)
+
+                pipe.run(held_out)
                 if refine:
                     kept[f, k] = [B, span]
 
-        done: list[int] = []
-        for wave in _waves(K) if refine else [list(range(K))]:
-            stretches = [self._stretch(out[..., k][:, done], rule, self.weights[done],
-                                       REFINE_MARGIN + PREDICT_SLACK, L) if done else None
-                         for k in range(t)]
-            _map(lambda f, s=stretches: fold(f, s), wave, n_jobs)
-            done += wave
-        if refine:
-            for k in range(t):
-                self._refine(out, kept, k, grid, penalty_of, refine_tol, max_iter, screening,
-                             kind, gammas, rule, n_jobs)
+        with blas_pass(MIN_SPLIT_BYTES) as workers, \
+                _Pipe(workers > 1 and n_jobs <= 1 and self.route == "gram") as pipe:
+            done: list[int] = []
+            for wave in _waves(K) if refine else [list(range(K))]:
+                pipe.wait()  # the earlier waves' errors predict this one's stretch
+                stretches = [self._stretch(out[..., k][:, done], rule, self.weights[done],
+                                           REFINE_MARGIN + PREDICT_SLACK, L) if done else None
+                             for k in range(t)]
+                _map(lambda f, s=stretches: fold(f, s, pipe if n_jobs <= 1 else _INLINE),
+                     wave, n_jobs)
+                done += wave
+            pipe.wait()
+            if refine:
+                for k in range(t):
+                    self._refine(out, kept, k, grid, penalty_of, refine_tol, max_iter,
+                                 screening, kind, gammas, rule, n_jobs)
         return out
 
     def _errors_of(self, f, k, design, penalty, B, alphas, kind, gammas, train) -> np.ndarray:
@@ -335,8 +351,44 @@ def _waves(K: int) -> list[list[int]]:
     return [w for w in ([0], list(range(1, min(3, K))), list(range(3, K))) if w]
 
 
+class _Pipe:
+    """Tasks run on one helper thread in submission order (or inline when disabled);
+    :meth:`wait` returns once every submitted task is done and re-raises a failure."""
+
+    def __init__(self, enabled: bool):
+        self._pool = None
+        self._pending: list = []
+        if enabled:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1)
+
+    def run(self, task) -> None:
+        if self._pool is None:
+            task()
+        else:
+            self._pending.append(self._pool.submit(task))
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def __enter__(self) -> _Pipe:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+_INLINE = _Pipe(False)
+
+
 def _map(fn, items, n_jobs: int) -> None:
-    """``fn`` on every item, on up to ``n_jobs`` threads."""
+    """``fn`` on every item, on up to ``n_jobs`` threads; while they run, numpy's BLAS is
+    held at one thread (:func:`ridgekit._blas_split.blas_pass`), so the tasks' own
+    matrix products do not contend for the cores the threads already use."""
     items = list(items)
     if n_jobs <= 1 or len(items) <= 1:
         for x in items:
@@ -344,7 +396,7 @@ def _map(fn, items, n_jobs: int) -> None:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(min(n_jobs, len(items))) as pool:
+    with blas_pass(MIN_SPLIT_BYTES), ThreadPoolExecutor(min(n_jobs, len(items))) as pool:
         for _ in pool.map(fn, items):  # re-raises a task's exception here
             pass
 

@@ -94,10 +94,11 @@ def test_elastic_net_zero_solution_and_errors(rng):
     m = LogisticRidge(alpha=1e4, l1_ratio=1.0).fit(X, y)  # above alpha_max: all zero
     assert np.all(m.coef_ == 0)
     assert m.intercept_[0] == pytest.approx(np.log(y.mean() / (1 - y.mean())), rel=1e-10)
-    with pytest.raises(ValueError, match="two classes"):
-        LogisticRidge(l1_ratio=0.5).fit(X, np.arange(100) % 3)
-    with pytest.raises(ValueError, match="two classes"):
-        LogisticRidgeCV(l1_ratio=0.5).fit(X, np.arange(100) % 3)
+    wide = rng.normal(size=(100, 700))  # 701 parameters x 3 classes
+    with pytest.raises(ValueError, match="at most 2000 parameters"):
+        LogisticRidge(l1_ratio=0.5).fit(wide, np.arange(100) % 3)
+    with pytest.raises(ValueError, match="at most 2000 parameters"):
+        LogisticRidgeCV(l1_ratio=0.5).fit(wide, np.arange(100) % 3)
     with pytest.raises(ValueError, match="k-fold only"):
         LogisticRidgeCV(l1_ratio=0.5, cv="alo").fit(X, y)
     with pytest.raises(ValueError, match=r"must lie in \(0, 1\]"):

@@ -124,8 +124,8 @@ def _coef_rows(outcome, coef, keep, intercept):
 class LogisticFamily:
     """L2-penalized logistic (``binomial``) or softmax (``multinomial``) regression over a
     whole λ path, chosen by stratified k-fold, approximate or exact leave-one-out; with
-    ``--l1-ratio`` > 0 (binomial) the elastic-net penalty, α (and a list of ratios) chosen
-    by stratified k-fold along proximal-Newton paths."""
+    ``--l1-ratio`` > 0 the elastic-net penalty, α (and a list of ratios) chosen by
+    stratified k-fold along proximal-Newton paths."""
 
     needs_rows = True
 

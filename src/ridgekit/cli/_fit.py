@@ -190,9 +190,6 @@ def _family_name(family: str, l1_ratio, scoring: str) -> str:
     if key not in ("gaussian", "ridge", "binomial", "multinomial"):
         raise UsageProblem(f"--family {family!r}: use gaussian, binomial or multinomial")
     if key in ("binomial", "multinomial"):
-        if key == "multinomial" and l1_ratio is not None and any(r > 0 for r in l1_ratio):
-            raise UsageProblem("--l1-ratio with --family multinomial: the logistic elastic "
-                               "net is for two classes only; drop --l1-ratio for L2 softmax")
         if scoring not in SCORINGS:
             raise UsageProblem(f"--scoring {scoring!r}: use {', '.join(SCORINGS)}")
         return key

@@ -1,11 +1,13 @@
-r"""Elastic-net penalized logistic regression by proximal Newton (glmnet's outer loop).
+r"""Elastic-net penalized logistic and multinomial regression by proximal Newton
+(glmnet's outer loop).
 
 Minimizes
 
 .. math:: F(\theta) = \sum_i w_i\ell_i(a_i^T\theta)
           + \alpha\sum_j\Big(\rho\,c^{(1)}_j|\theta_j| + \tfrac{1-\rho}{2}c^{(2)}_j\theta_j^2\Big)
 
-(binomial; :math:`c^{(1)} = c^{(2)} = 0` for the intercept and unpenalized columns; ρ =
+(the multinomial sums this over classes, θ_j one class's coefficient;
+:math:`c^{(1)} = c^{(2)} = 0` for the intercept and unpenalized columns; ρ =
 ``l1_ratio``; ``alpha = 1/C`` of scikit-learn's ``penalty="elasticnet"``). Each outer step
 forms the data Hessian :math:`H = A^TDA` once (one pass over X) and takes one of two
 steps, each followed by an Armijo search on F itself (in η: no further pass over X):
@@ -31,9 +33,8 @@ Convergence: the minimum-norm subgradient :math:`\lVert\partial F(\theta)\rVert_
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_expit
 
-from ridgekit.glm._newton import NewtonResult
+from ridgekit.glm._newton import NewtonResult, full_hessian
 
 __all__ = ["enet_newton", "min_norm_subgradient", "enet_alpha_max", "enet_path"]
 
@@ -77,7 +78,14 @@ def _cd_step(H, b, theta, alpha, rho, pen1, pen2, scale, inner_tol):
 
 def enet_newton(problem, alpha: float, rho: float, pen1: np.ndarray, theta0: np.ndarray,
                 *, inner_tol: float = 1e-12) -> NewtonResult:
-    """Solve the elastic-net penalized binomial problem (``problem.K == 1``).
+    """Solve the elastic-net penalized binomial or multinomial problem.
+
+    The multinomial's parameters (d, K) are handled as one vector, class-major, with the
+    full Hessian (:func:`ridgekit.glm._newton.full_hessian`); every class's coefficients
+    carry the penalty. The softmax is invariant to shifting a free row (the intercepts,
+    an unpenalized column) across classes: a multiple of the shift projector on those
+    coordinates is added to the Hessian -- definite, and the steps unchanged (the
+    gradient and the start are shift-free), so such rows stay centered over classes.
 
     Parameters
     ----------
@@ -88,49 +96,57 @@ def enet_newton(problem, alpha: float, rho: float, pen1: np.ndarray, theta0: np.
     rho : float in (0, 1]
     pen1 : ndarray (d,)
         :math:`c^{(1)}` (0 for the intercept).
-    theta0 : ndarray (d, 1)
+    theta0 : ndarray (d, K)
     inner_tol : float
         Duality-gap tolerance of the coordinate-descent subproblems (relative).
     """
-    design, w = problem.design, problem.w
-    y = problem.Y[:, 0]
-    pen2 = problem.pen
-    l1 = alpha * rho * pen1
-    l2 = alpha * (1.0 - rho) * pen2
+    design, w, Y, family = problem.design, problem.w, problem.Y, problem.family
+    d, K = design.d, problem.K
+    p1, p2 = np.tile(pen1, K), np.tile(problem.pen, K)  # class-major, like the Hessian
+    l1 = alpha * rho * p1
+    l2 = alpha * (1.0 - rho) * p2
     scale = float(w.sum())
-    theta = theta0[:, 0].astype(float).copy()
-    eta = design.eta(theta[:, None])[:, 0]
+    free_rows = np.flatnonzero((pen1 == 0) & (problem.pen == 0)) if K > 1 else np.array([])
+
+    def unflat(v):
+        return v.reshape(K, d).T
+
+    theta = theta0.T.ravel().astype(float)  # copy
+    eta = design.eta(unflat(theta))
 
     def penalty(th):
         return float(l1 @ np.abs(th) + 0.5 * l2 @ th**2)
 
     def objective(e, th):
-        return float(w @ -log_expit(np.where(y > 0.5, e, -e))) + penalty(th)
+        return family.loss(e, Y, w) + penalty(th)
 
     it, converged = 0, False
     while True:
-        p = expit(eta)
-        g = design.rmatvec((w * (p - y))[:, None])[:, 0]
-        v = min_norm_subgradient(theta, g, alpha, rho, pen1, pen2)
+        R, state = family.state(eta, Y, w)
+        g = design.rmatvec(R).T.ravel()
+        v = min_norm_subgradient(theta, g, alpha, rho, p1, p2)
         vnorm = float(np.linalg.norm(v))
         if vnorm <= problem.tol:
             converged = True
             break
         if it >= problem.max_iter:
             break
-        H = design.gram(w * p * (1.0 - p))
+        H = full_hessian(design, family, state, K)
+        for j in free_rows:  # shift projector on the free rows' K coordinates
+            idx = j + d * np.arange(K)
+            H[np.ix_(idx, idx)] += max(float(np.mean(H[idx, idx])), 1e-300) / K
         f0 = objective(eta, theta)
-        step = _support_step(H, g, theta, l1, l2, pen1, pen2)
+        step = _support_step(H, g, theta, l1, l2, p1, p2)
         if step is not None:
             slope = float((g + l2 * theta + l1 * np.sign(theta)) @ step)
         else:
-            z = _cd_step(H, H @ theta - g, theta, alpha, rho, pen1, pen2, scale, inner_tol)
+            z = _cd_step(H, H @ theta - g, theta, alpha, rho, p1, p2, scale, inner_tol)
             step = z - theta
             slope = float(g @ step) + penalty(z) - penalty(theta)
         if slope >= 0:  # no decrease left to find: rounding level
             converged = vnorm <= max(problem.tol, 1e-6 * (1.0 + abs(f0)))
             break
-        estep = design.eta(step[:, None])[:, 0]
+        estep = design.eta(unflat(step))
         t = 1.0
         # a decrease below what F can resolve: Armijo cannot tell, and halving would
         # shrink the step to nothing; the (smooth-on-the-support) step is taken whole
@@ -146,8 +162,8 @@ def enet_newton(problem, alpha: float, rho: float, pen1: np.ndarray, theta0: np.
         theta = theta + t * step
         eta = eta + t * estep
         it += 1
-    loss = float(w @ -log_expit(np.where(y > 0.5, eta, -eta)))
-    return NewtonResult(theta[:, None], eta[:, None], it, vnorm, converged, loss, None)
+    loss = family.loss(eta, Y, w)
+    return NewtonResult(unflat(theta).copy(), eta, it, vnorm, converged, loss, None)
 
 
 def _support_step(H, g, theta, l1, l2, pen1, pen2):
@@ -184,8 +200,10 @@ def enet_alpha_max(problem, rho: float, pen1: np.ndarray) -> float:
     the intercept and any unpenalized column fitted, the rest zero (the L2 part of the
     penalty vanishes at zero, so only the gradient there matters).
     """
-    design, y, w = problem.design, problem.Y[:, 0], problem.w
+    design = problem.design
     pen_l1 = pen1 > 0
+    if not pen_l1.any():
+        raise ValueError("every l1 penalty factor is zero: no α sets the coefficients to 0")
     free = (pen1 == 0) & (problem.pen == 0)
     theta = problem.null_theta()
     if np.any(free[design.fit_intercept:]):
@@ -194,13 +212,11 @@ def enet_alpha_max(problem, rho: float, pen1: np.ndarray) -> float:
         for _ in range(60):
             a *= 10.0
             theta = enet_newton(problem, a, rho, pen1, theta).theta
-            if not np.any(theta[pen_l1 | (problem.pen > 0), 0]):
+            if not np.any(theta[pen_l1 | (problem.pen > 0)]):
                 break
-    p = expit(design.eta(theta)[:, 0])
-    g = design.rmatvec((w * (p - y))[:, None])[:, 0]
-    if not pen_l1.any():
-        raise ValueError("every l1 penalty factor is zero: no α sets the coefficients to 0")
-    amax = float(np.max(np.abs(g[pen_l1]) / pen1[pen_l1])) / rho
+    R, _ = problem.family.state(design.eta(theta), problem.Y, problem.w)
+    g = design.rmatvec(R)  # (d, K)
+    amax = float(np.max(np.abs(g[pen_l1]) / pen1[pen_l1][:, None])) / rho
     if not amax > 0:
         raise ValueError("the null model's gradient is zero: nothing to penalize")
     return amax
@@ -214,13 +230,14 @@ def enet_path(problem, alphas: np.ndarray, rho: float, pen1: np.ndarray,
 
     Returns
     -------
-    dict with ``theta`` (L, d, 1), ``n_iter``, ``grad_norm`` (minimum-norm subgradient),
-    ``converged``, ``loss`` (:math:`\\sum w_i\\ell_i`) and ``df`` (nonzero coefficients,
-    the intercept not counted -- glmnet's df) in the order of ``alphas``.
+    dict with ``theta`` (L, d, K), ``n_iter``, ``grad_norm`` (minimum-norm subgradient),
+    ``converged``, ``loss`` (:math:`\\sum w_i\\ell_i`) and ``df`` (nonzero coefficients
+    over all classes, the intercepts not counted -- glmnet's df for two classes) in the
+    order of ``alphas``.
     """
     L, d = alphas.size, problem.design.d
     fi = problem.design.fit_intercept
-    out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
+    out = {"theta": np.empty((L, d, problem.K)), "n_iter": np.zeros(L, int),
            "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
            "df": np.empty(L)}
     theta = problem.null_theta() if theta0 is None else theta0
@@ -232,5 +249,5 @@ def enet_path(problem, alphas: np.ndarray, rho: float, pen1: np.ndarray,
         out["grad_norm"][i] = res.grad_norm
         out["converged"][i] = res.converged
         out["loss"][i] = res.loss
-        out["df"][i] = float(np.count_nonzero(theta[fi:, 0]))
+        out["df"][i] = float(np.count_nonzero(theta[fi:]))
     return out

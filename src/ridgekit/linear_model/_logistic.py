@@ -39,8 +39,8 @@ def _check_l1_ratio(l1_ratio, where: str = "this fit") -> None:
         return
     raise ValueError(
         f"l1_ratio={l1_ratio!r}: {where} supports only l1_ratio=0 (pure L2); the "
-        "elastic-net penalty (l1_ratio > 0) is available in memory, for two classes, in "
-        "LogisticRidge and LogisticRidgeCV (k-fold)"
+        "elastic-net penalty (l1_ratio > 0) is available in memory, in LogisticRidge and "
+        "LogisticRidgeCV (k-fold)"
     )
 
 
@@ -55,15 +55,19 @@ def _l1_weights(estimator, problem) -> np.ndarray:
     return out
 
 
+def check_enet_size(problem) -> None:
+    """The proximal Newton steps factor the full (d·K x d·K) Hessian."""
+    dk = problem.design.d * problem.K
+    if dk > 2000:
+        raise ValueError(f"l1_ratio > 0 needs at most 2000 parameters (the proximal Newton "
+                         f"steps factor the full Hessian); got {dk} (features + intercept, "
+                         "times the classes for the multinomial)")
+
+
 def _fit_enet(estimator, problem, alpha, theta0):
     from ridgekit.glm.enet import enet_newton
 
-    if problem.K != 1:
-        raise ValueError("l1_ratio > 0 is implemented for two classes only; the "
-                         "multinomial elastic net is not available (use l1_ratio=0)")
-    if problem.design.d > 2000:
-        raise ValueError(f"l1_ratio > 0 needs at most 2000 parameters (the proximal Newton "
-                         f"steps factor a d x d Hessian); got {problem.design.d}")
+    check_enet_size(problem)
     return enet_newton(problem, alpha, float(estimator.l1_ratio),
                        _l1_weights(estimator, problem), theta0)
 
@@ -230,8 +234,9 @@ class LogisticRidge(LogisticClassifierBase):
         ``penalty="elasticnet"`` (``alpha = 1/C``),
         :math:`\\alpha\\sum_j(\\rho c_j|\\beta_j| + \\frac{1-\\rho}{2}c_j\\beta_j^2)` (with
         ``standardize``: :math:`c_js_j` and :math:`c_js_j^2`), solved by proximal Newton
-        with coordinate-descent subproblems (:mod:`ridgekit.glm.enet`); two classes and
-        at most 2000 parameters only (the multinomial raises ``ValueError``).
+        with coordinate-descent subproblems (:mod:`ridgekit.glm.enet`; the multinomial
+        penalizes every class's coefficients, its full Hessian factored); at most 2000
+        parameters (features + intercept, times the classes for the multinomial).
     solver : {"auto", "newton-cholesky", "newton-cg", "newton-block"}, default="auto"
         ``newton-cholesky``: Newton/IRLS with a Cholesky factor of the penalized Hessian.
         ``newton-cg``: truncated Newton (CG with Hessian-vector products), for large p,

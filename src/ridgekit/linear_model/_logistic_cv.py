@@ -85,9 +85,10 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
     l1_ratio : float or list of float, default=0.0
         ρ of the elastic-net penalty :math:`\\alpha\\sum_j(\\rho c_j|\\beta_j| +
         \\frac{1-\\rho}{2}c_j\\beta_j^2)` (scikit-learn's ``penalty="elasticnet"``,
-        ``alpha = 1/C``). 0: pure L2 (every ``cv``). > 0: two classes, at most 2000
-        parameters, k-fold only (:mod:`ridgekit.linear_model._logistic_enet_cv`): each
-        fold's path by proximal Newton from the largest α down, warm-started; the
+        ``alpha = 1/C``). 0: pure L2 (every ``cv``). > 0: binomial or multinomial, at
+        most 2000 parameters (times the classes), k-fold only
+        (:mod:`ridgekit.linear_model._logistic_enet_cv`): each fold's path by proximal
+        Newton from the largest α down, warm-started; the
         default grid runs from :math:`\\alpha_{max}` (every coefficient zero) down to
         :math:`10^{-4}\\alpha_{max}` (:math:`10^{-2}` when n < p), as glmnet's. A list of
         ratios in (0, 1] is chosen jointly with α: the ratio with the smallest minimum

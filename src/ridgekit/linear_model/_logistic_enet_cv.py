@@ -87,17 +87,12 @@ def _grid(est, problem, rho, pen1) -> np.ndarray:
 
 def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
     """Fill ``est`` (a ``LogisticRidgeCV``) by k-fold over α (and ``ratios``)."""
-    from ridgekit.linear_model._logistic import _l1_weights
+    from ridgekit.linear_model._logistic import _l1_weights, check_enet_size
 
     if isinstance(est.cv, str):
         raise ValueError(f"cv={est.cv!r}: the elastic net (l1_ratio > 0) chooses α by "
                          "k-fold only; give cv as a number of folds or a splitter")
-    if problem.K != 1:
-        raise ValueError("l1_ratio > 0 is implemented for two classes only; the "
-                         "multinomial elastic net is not available (use l1_ratio=0)")
-    if problem.design.d > 2000:
-        raise ValueError(f"l1_ratio > 0 needs at most 2000 parameters (the proximal Newton "
-                         f"steps factor a d x d Hessian); got {problem.design.d}")
+    check_enet_size(problem)
     name = "deviance" if est.scoring is None else est.scoring
     pen1 = _l1_weights(est, problem)
     splits = est._splits(X, codes, groups)

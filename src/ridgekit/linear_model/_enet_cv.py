@@ -68,10 +68,10 @@ class ElasticNetCV(LinearRegressorBase):
     gammas : sequence of float in [0, 1], default=(0, 0.25, 0.5, 0.75, 1)
     n_jobs : int or None, default=None
         Threads for the fold paths (the compiled solver releases the GIL; the result does
-        not depend on it). None or 1: serial, as in scikit-learn; -1: all cores. Serial is
-        the default because the Gram route's fold paths are short and BLAS already uses
-        the cores: on the 2-core development machine, quiet, the benchmark's 10-fold fit
-        took 0.136 s serial against 0.161 s on two threads (``benchmarks/RESULTS.md``).
+        not depend on it). None or 1: serial, as in scikit-learn; -1: all cores. Serial
+        still uses the cores for the rest: the fold-moment pass is split over
+        single-threaded BLAS workers, and on the Gram route a second thread forms the
+        next fold's Gram and the held-out errors while a path is solved.
     fit_intercept, precompute, max_iter, tol, positive, standardize, penalty_factor,
     lower_bounds, upper_bounds, screening
         As in :class:`~ridgekit.linear_model.ElasticNet`; on the Gram route the fold paths

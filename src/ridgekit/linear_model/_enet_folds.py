@@ -166,17 +166,18 @@ class FoldData:
 
         numpy's BLAS is held at one thread meanwhile
         (:func:`ridgekit._blas_split.blas_pass`): no BLAS thread spins beside the
-        compiled solver. Serially on the Gram route, each fold's held-out products run on
-        a second thread while the next fold's path is solved (the paths stay serial; the
-        products are what a threaded BLAS would have spread over the cores).
+        compiled solver. Serially on the Gram route a second thread forms the next fold's
+        training Gram and the held-out products of the last one while a fold's path is
+        solved (the paths stay serial; this is the work a threaded BLAS would have spread
+        over the cores).
         """
         K, t, L = len(self.weights), self.n_targets, grid.size
         out = np.empty((gammas.size, K, L, t))
         refine = refine_tol is not None and refine_tol < tol
         kept: dict = {}  # (f, k) -> [coefs (L, p), tight stretch (lo, hi) or None]
 
-        def fold(f, stretches, pipe):  # one task per fold: its designs are its own
-            train, designs = self._fold(f)
+        def fold(f, stretches, pipe, prepared=None):  # a fold's designs are its own
+            train, designs = self._fold(f) if prepared is None else prepared
             for k, (design, scale) in enumerate(designs):
                 penalty = penalty_of(scale)
                 span = stretches[k]
@@ -203,8 +204,15 @@ class FoldData:
                 stretches = [self._stretch(out[..., k][:, done], rule, self.weights[done],
                                            REFINE_MARGIN + PREDICT_SLACK, L) if done else None
                              for k in range(t)]
-                _map(lambda f, s=stretches: fold(f, s, pipe if n_jobs <= 1 else _INLINE),
-                     wave, n_jobs)
+                if n_jobs > 1:
+                    _map(lambda f, s=stretches: fold(f, s, _INLINE), wave, n_jobs)
+                else:  # the next fold's training Gram is formed while this path is solved
+                    nxt = pipe.submit(self._fold, wave[0])
+                    for i, f in enumerate(wave):
+                        prepared = nxt.result()
+                        if i + 1 < len(wave):
+                            nxt = pipe.submit(self._fold, wave[i + 1])
+                        fold(f, stretches, pipe, prepared)
                 done += wave
             pipe.wait()
             if refine:
@@ -364,10 +372,19 @@ class _Pipe:
             self._pool = ThreadPoolExecutor(max_workers=1)
 
     def run(self, task) -> None:
+        self.submit(task)
+
+    def submit(self, fn, *args):
+        """A future of ``fn(*args)`` (computed at once when the pipe is disabled)."""
         if self._pool is None:
-            task()
-        else:
-            self._pending.append(self._pool.submit(task))
+            from concurrent.futures import Future
+
+            done: Future = Future()
+            done.set_result(fn(*args))
+            return done
+        future = self._pool.submit(fn, *args)
+        self._pending.append(future)
+        return future
 
     def wait(self) -> None:
         pending, self._pending = self._pending, []

@@ -18,17 +18,29 @@ import numpy as np
 __all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial"]
 
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
-_JIT = {"cache": True, "nogil": True, "parallel": True, "error_model": "numpy",
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
+#: below this many (row, column) values a loop runs serially: waking threads costs more
+_PARALLEL_MIN = 400_000
+
+
+class _Kernel:
+    """One loop compiled twice, serial and parallel, called by the size of its block."""
+
+    def __init__(self, fn):
+        self.serial = numba.njit(parallel=False, **_JIT)(fn)
+        self.parallel = numba.njit(parallel=True, **_JIT)(fn)
+
+    def __call__(self, size, *args):
+        (self.parallel if size >= _PARALLEL_MIN else self.serial)(*args)
 
 
 def _acc(n, *shape):
     return np.zeros(((n + _CHUNK - 1) // _CHUNK,) + shape)
 
 
-@numba.njit(**_JIT)
-def _advance(E, dE, t, U):
+def _advance_loop(E, dE, t, U):
     n, m = E.shape
     for i in numba.prange(n):
         for j in range(m):
@@ -37,16 +49,18 @@ def _advance(E, dE, t, U):
             U[i, j] = -abs(e)
 
 
+_advance = _Kernel(_advance_loop)
+
+
 def advance(E, dE, t):
     r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`; returns
     :math:`u = e^{-|E|}` (float32)."""
     U = np.empty_like(E)
-    _advance(E, dE, t, U)
+    _advance(E.size, E, dE, t, U)
     return np.exp(U, out=U)
 
 
-@numba.njit(**_JIT)
-def _state(E, U, w, y, q, iqa, R, D, acc):
+def _state_loop(E, U, w, y, q, iqa, R, D, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
@@ -63,6 +77,9 @@ def _state(E, U, w, y, q, iqa, R, D, acc):
                 acc[c, 1, j] += ii * dd * dd
 
 
+_state = _Kernel(_state_loop)
+
+
 def state(E, U, w, y, q, iqa):
     r""":math:`R = w(\sigma(E) - y)`, :math:`D = w\sigma(E)(1-\sigma(E))` from
     :math:`u = e^{-|E|}`, and the column sums :math:`a_j = \sum_iq_iD_{ij}`,
@@ -70,13 +87,12 @@ def state(E, U, w, y, q, iqa):
     n, m = E.shape
     R, D = np.empty_like(E), np.empty_like(E)
     acc = _acc(n, 2, m)
-    _state(E, U, w, y, q, iqa, R, D, acc)
+    _state(E.size, E, U, w, y, q, iqa, R, D, acc)
     s = acc.sum(axis=0)
     return R, D, s[0], s[1]
 
 
-@numba.njit(**_JIT)
-def _curvature(D, cols, dE, acc):
+def _curvature_loop(D, cols, dE, acc):
     n, m = dE.shape
     for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
@@ -88,16 +104,18 @@ def _curvature(D, cols, dE, acc):
                     acc[c, 1, j] = a
 
 
+_curvature = _Kernel(_curvature_loop)
+
+
 def curvature(D, cols, dE):
     r""":math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
     D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column."""
     acc = _acc(dE.shape[0], 2, dE.shape[1])
-    _curvature(D, np.asarray(cols, np.int64), dE, acc)
+    _curvature(dE.size, D, np.asarray(cols, np.int64), dE, acc)
     return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
 
 
-@numba.njit(**_JIT)
-def _loss_sums(E, L1, w, y, acc):
+def _loss_sums_loop(E, L1, w, y, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
@@ -107,16 +125,18 @@ def _loss_sums(E, L1, w, y, acc):
                 acc[c, j] += wi * (np.float64(L1[i, j]) + max(np.float64(z), 0.0))
 
 
+_loss_sums = _Kernel(_loss_sums_loop)
+
+
 def loss_sums(E, U, w, y):
     r""":math:`\sum_iw_i\ell_i` per column, :math:`\ell = \log(1+u) + \max(\mp\eta, 0)`
     (float32 terms, float64 sums)."""
     acc = _acc(E.shape[0], E.shape[1])
-    _loss_sums(E, np.log1p(U), w, y, acc)
+    _loss_sums(E.size, E, np.log1p(U), w, y, acc)
     return acc.sum(axis=0)
 
 
-@numba.njit(**_JIT)
-def _trial(E, dE, t, cols, Et, Ut):
+def _trial_loop(E, dE, t, cols, Et, Ut):
     n = E.shape[0]
     for i in numba.prange(n):
         for k in range(cols.size):
@@ -126,16 +146,18 @@ def _trial(E, dE, t, cols, Et, Ut):
             Ut[i, k] = -abs(e)
 
 
+_trial = _Kernel(_trial_loop)
+
+
 def trial(E, dE, t, cols, w, y):
     r""":math:`\sum_iw_i\ell_i` at :math:`E + t\,dE` for the columns ``cols``."""
     Et = np.empty((E.shape[0], cols.size), np.float32)
     Ut = np.empty_like(Et)
-    _trial(E, dE, np.asarray(t, np.float32), cols, Et, Ut)
+    _trial(Et.size, E, dE, np.asarray(t, np.float32), cols, Et, Ut)
     return loss_sums(Et, np.exp(Ut, out=Ut), w, y)
 
 
-@numba.njit(**_JIT)
-def _finish(E, U, H, h0, w, y, cols, out, acc):
+def _finish_loop(E, U, H, h0, w, y, cols, out, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
         for k in range(m):  # writes run along rows of out (L, n, 1)
@@ -152,11 +174,14 @@ def _finish(E, U, H, h0, w, y, cols, out, acc):
                 acc[c, k] += dh
 
 
+_finish = _Kernel(_finish_loop)
+
+
 def finish(E, U, H, h0, w, y, cols, out):
     r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` written to
     ``out[cols[k], :, 0]``, with :math:`h` in column ``h0 + k`` of H (R and D recomputed
     from E and :math:`u = e^{-|E|}`); returns :math:`\mathrm{df} = \sum_iD_ih_i` per
     column."""
     acc = _acc(E.shape[0], E.shape[1])
-    _finish(E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
+    _finish(E.size, E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
     return acc.sum(axis=0)

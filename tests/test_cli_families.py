@@ -479,6 +479,8 @@ def test_path_family_refusals(files):
                         "--l1-ratio", "0.5"), "--l1-ratio")
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
                         "--cv", "gcv"), "alo")
+    one_line_exit_2(run("path", folder / "reg.csv", "-t", "y", "--scoring", "accuracy"),
+                    "--scoring goes with --family")
     # --alphas 0 (ridge's OLS end) is refused as such where the path needs a penalty > 0
     one_line_exit_2(run("path", folder / "reg.csv", "-t", "y", "--l1-ratio", "0.5",
                         "--alphas", "0,1"), "--alphas: the elastic net needs values > 0")

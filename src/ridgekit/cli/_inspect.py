@@ -181,6 +181,8 @@ def path(
         count = check_n_alphas(n_alphas, grid)
         if rows < 1:
             raise UsageProblem(f"--rows {rows}: give at least 1")
+        if family is None and scoring != "deviance":
+            raise UsageProblem("--scoring goes with --family binomial or multinomial")
         if family is not None or l1_ratio is not None:
             check_positive_alphas(grid, "the elastic net" if family is None
                                   else f"--family {family}")

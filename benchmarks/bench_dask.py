@@ -90,15 +90,16 @@ def make(n, p, chunk=CHUNK, seed=0, kind="linear", persist=None):
     return Z[:, :p], Z[:, p], len(rows)
 
 
-def read_pass(client, X) -> float:
-    """Seconds of a pass that only makes (or reads) every chunk: the data source's cost,
-    shared by every library, and Dask's floor for one pass."""
+def read_pass(client, X) -> tuple[float, float]:
+    """(seconds, CPU seconds) of a pass that only makes (or reads) every chunk: the data
+    source's cost, shared by every library, and Dask's floor for one pass."""
     import dask.array as da
 
+    c0 = cpu_seconds(client)
     t0 = time.perf_counter()
     da.map_blocks(lambda b: b[:1, :1], X, chunks=((1,) * X.numblocks[0], (1,)),
                   dtype=float).sum().compute()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, cpu_seconds(client) - c0
 
 
 def task_profile(client, fn):
@@ -129,15 +130,34 @@ def worker_gib(client) -> float:
     return max(client.run(lambda: psutil.Process().memory_info().rss).values()) / 2**30
 
 
-def counted(client, n_chunks, fn):
-    """(result, seconds, passes) of ``fn()``."""
-    before = made(client)
+def _used() -> float:
+    import psutil
+
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
+def cpu_seconds(client, here: bool = True) -> float:
+    """CPU seconds used so far by the workers (and, ``here``, by this process: client and
+    scheduler): what a pass costs, whatever else shares the cores."""
+    return sum(client.run(_used).values()) + (_used() if here else 0.0)
+
+
+def counted(client, n_chunks, fn, cpu=None):
+    """(result, seconds, passes) of ``fn()``; its CPU seconds in ``cpu["s"]`` if given."""
+    before, c0, h0 = made(client), cpu_seconds(client, False), _used()
     t0 = time.perf_counter()
     out = fn()
     dt = time.perf_counter() - t0
+    here = _used() - h0
+    used = cpu_seconds(client, False) - c0 + here
     passes = (made(client) - before) / n_chunks
-    print(f"  {type(out).__module__.split('.')[0]} {type(out).__name__}: {dt:.1f} s, "
-          f"{passes:g} passes, worker memory now {worker_gib(client):.1f} GiB", flush=True)
+    if cpu is not None:
+        cpu["s"], cpu["here"] = used, here
+    print(f"  {type(out).__module__.split('.')[0]} {type(out).__name__}: {dt:.1f} s "
+          f"({used:.1f} CPU s, {here:.1f} of them in the client and scheduler), "
+          f"{passes:g} passes, worker memory now "
+          f"{worker_gib(client):.1f} GiB", flush=True)
     return out, dt, passes
 
 
@@ -210,10 +230,11 @@ def bench_cv(client, n, p, rows, terms, data="regenerate", profile=False):
     timed = (lambda f: task_profile(client, f)) if profile else (lambda f: (f(), None))
     # first call separately: this VM charges ~3.4 s/GB the first time a worker touches
     # fresh memory, which would otherwise land on whoever runs first (ridgekit)
+    cpu_rk: dict = {}
     _, t_first, _ = counted(client, nc, lambda: RidgeCV(alphas, cv=10).fit(X, y))
     (fit, t_rk, k_rk), prof_rk = timed(
-        lambda: counted(client, nc, lambda: RidgeCV(alphas, cv=10).fit(X, y)))
-    t_read = min(read_pass(client, X) for _ in range(2))
+        lambda: counted(client, nc, lambda: RidgeCV(alphas, cv=10).fit(X, y), cpu_rk))
+    t_read, c_read = min(read_pass(client, X) for _ in range(2))
     ex = exact_moments(X, y, p)
     coef, b0 = ridge_exact(ex, fit.alpha_)
     t_best = min(t_rk, t_first)
@@ -222,8 +243,10 @@ def bench_cv(client, n, p, rows, terms, data="regenerate", profile=False):
            "ridgekit s": f"{t_best:.2f} (first {t_first:.2f})",
            "ridgekit passes": f"{k_rk:g}",
            "ridgekit rel. error": f"{_rel(np.r_[fit.coef_, fit.intercept_], np.r_[coef, b0]):.1e}"}
-    term = {"data": label, "one pass that only reads the data s": f"{t_read:.2f}",
-            "ridgekit s (beyond the read)": f"{t_best:.2f} ({t_best - t_read:+.2f})"}
+    c_rk = cpu_rk["s"]
+    term = {"data": label,
+            "pass that only reads the data: s / CPU s": f"{t_read:.2f} / {c_read:.2f}",
+            "ridgekit CPU s (beyond the read)": f"{c_rk:.2f} ({c_rk - c_read:+.2f})"}
     if prof_rk is not None:
         print("  ridgekit task time: " + _fmt_kinds(prof_rk), flush=True)
     try:
@@ -234,8 +257,9 @@ def bench_cv(client, n, p, rows, terms, data="regenerate", profile=False):
         rows.append(row)
         return
     C = 1.0 / (2.0 * fit.alpha_)
+    cpu_dm: dict = {}
     (lr, t_dm, k_dm), prof_dm = timed(lambda: counted(client, nc, lambda: LinearRegression(
-        penalty="l2", solver="lbfgs", C=C, fit_intercept=True).fit(X, y)))
+        penalty="l2", solver="lbfgs", C=C, fit_intercept=True).fit(X, y), cpu_dm))
     if prof_dm is not None:
         print("  dask-ml task time: " + _fmt_kinds(prof_dm), flush=True)
     mine = np.r_[lr.coef_, lr.intercept_]
@@ -246,9 +270,12 @@ def bench_cv(client, n, p, rows, terms, data="regenerate", profile=False):
                     f"{_rel(mine, np.r_[coef, b0]):.1e} / {_rel(mine, own):.1e}",
                 "ratio": f"{t_dm / t_best:.1f}x (goal >= 20x)"})
     rows.append(row)
-    per = t_dm / max(k_dm, 1)
-    term.update({"dask-ml s per pass (beyond the read)": f"{per:.2f} ({per - t_read:+.2f})",
-                 "ratio if ridgekit's own work were free": f"{t_dm / t_read:.1f}x"})
+    c_dm = cpu_dm["s"]
+    per = c_dm / max(k_dm, 1)
+    term.update({"dask-ml CPU s per pass (beyond the read)": f"{per:.2f} ({per - c_read:+.2f})",
+                 "dask-ml client + scheduler CPU s": f"{cpu_dm['here']:.2f}",
+                 "CPU-time ratio": f"{c_dm / c_rk:.1f}x",
+                 "CPU-time ratio if ridgekit's own work were free": f"{c_dm / c_read:.1f}x"})
     terms.append(term)
 
 
@@ -393,8 +420,9 @@ def main(argv=None):
             client.run(__import__("gc").collect)
         print(table(rows) + "\n", flush=True)
         if terms:
-            print("Where the time goes (the ratio is dask-ml passes x its cost per pass / "
-                  "ridgekit's one pass):\n")
+            print("Where the time goes, in CPU seconds of workers + client (stable under "
+                  "load; the ratio is dask-ml passes x its cost per pass / ridgekit's one "
+                  "pass):\n")
             print(table(terms) + "\n", flush=True)
     if "logistic" not in args.skip:
         rows = []

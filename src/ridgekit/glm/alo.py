@@ -149,6 +149,13 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
     for it in range(problem.max_iter + 1):
         states = []
         for g in groups:  # E += t dE, then the state at the new E
+            if it == 0:  # every column at the null model: one column's state serves all
+                e0 = np.ascontiguousarray(g.E[:, :1])
+                u0 = np.exp(-np.abs(e0))
+                R, D, a, b = kern.state(e0, u0, w32, y32, g.q32, g.iqa)
+                g.U, g.dE = np.repeat(u0, L, axis=1), None
+                states.append((R, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
+                continue
             g.U = kern.advance(g.E, g.dE, g.t)
             g.dE = None
             R, D, a, b = kern.state(g.E, g.U, w32, y32, g.q32, g.iqa)
@@ -163,6 +170,7 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
         for g, (R, D, s, _rho) in zip(groups, states, strict=True):
             lam = lam_all[g.idx]
             an = g.anchor
+            # (R, D have one column at the start, shared by every λ)
             G = (an.U.T @ R).astype(np.float64) + lam * an.nu[:, None] * g.C
             F = g.filt(lam, s)
             Zg = F * G
@@ -193,7 +201,7 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
             bad = slope >= 0
             Pd[:, bad], slope[bad] = -Zg[:, bad], -dec2[bad]
             dE = np.ascontiguousarray(an.U @ Pd.astype(np.float32))
-            kap, mx = kern.curvature(D, live, dE)
+            kap, mx = kern.curvature(D, live if D.shape[1] > 1 else 0 * live, dE)
             kap = kap + lam * np.einsum("i,ij->j", an.nu, Pd * Pd)
             t = _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern)
             g.C += Pd * t

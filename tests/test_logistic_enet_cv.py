@@ -86,6 +86,12 @@ def test_every_lambda_meets_kkt(rng, rho):
     np.testing.assert_array_equal(path.df, np.count_nonzero(path.coefs, axis=1))
     assert _violation(X, y, m.coef_[0], m.intercept_[0], m.alpha_, rho) <= 1e-7
     assert m.solver_ == "prox-newton" and m.l1_ratio_ == rho
+    off = float(np.sqrt(path.alphas[3] * path.alphas[4]))  # off the grid: an enet refit
+    assert _violation(X, y, path.coef(off), path.intercept(off), off, rho) <= 1e-7
+    import pickle
+
+    again = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(again.path_.coef(off), path.coef(off))
 
 
 def test_fold_errors_min_and_1se_equal_brute_force_refits(rng):

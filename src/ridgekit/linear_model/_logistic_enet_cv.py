@@ -47,30 +47,31 @@ def enet_ratios(l1_ratio) -> list[float] | None:
     return ratios
 
 
+class _EnetProblem:
+    """A :class:`~ridgekit.glm.Problem` whose ``solve`` is the elastic net's proximal
+    Newton (everything else delegated): the path's off-grid refits use it."""
+
+    def __init__(self, problem, rho, pen1):
+        self._inner, self._rho, self._pen1 = problem, float(rho), pen1
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "_inner":  # copy/pickle probe before __init__
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def solve(self, alpha, theta0, hessian0=None):
+        return enet_newton(self._inner, float(alpha), self._rho, self._pen1, theta0)
+
+
 class EnetLogisticPath(LogisticPath):
     """A :class:`~ridgekit.glm.LogisticPath` of elastic-net fits (``l1_ratio`` ρ); off the
     grid ``coef(alpha)`` refits the elastic net, warm-started from the nearest fit.
     ``df`` counts the nonzero coefficients (glmnet's)."""
 
     def __init__(self, problem, alphas, result, classes, null_deviance, rho, pen1):
-        super().__init__(problem, alphas, result, classes, null_deviance)
+        super().__init__(_EnetProblem(problem, rho, pen1), alphas, result, classes,
+                         null_deviance)
         self.l1_ratio = float(rho)
-        self._pen1 = pen1
-
-    def theta(self, alpha: float) -> np.ndarray:
-        alpha = float(alpha)
-        if not np.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha must be finite and >= 0; got {alpha!r}")
-        hit = np.flatnonzero(np.isclose(self.alphas, alpha, rtol=1e-12, atol=0))
-        if hit.size:
-            return self._theta[hit[0]]
-        near = int(np.argmin(np.abs(np.log(self.alphas) - np.log(alpha + 1e-300))))
-        res = enet_newton(self._problem, alpha, self.l1_ratio, self._pen1, self._theta[near])
-        if not res.converged:
-            warnings.warn(f"refit at alpha={alpha:.3g} stopped after {res.n_iter} steps with "
-                          f"subgradient norm {res.grad_norm:.2e}", ConvergenceWarning,
-                          stacklevel=2)
-        return res.theta
 
 
 def _grid(est, problem, rho, pen1) -> np.ndarray:

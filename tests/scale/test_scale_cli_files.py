@@ -5,10 +5,7 @@ concatenated rows, their predict_proba, the row count of the data written."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,28 +14,16 @@ from scale_reference import rel_error
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow", reason="pyarrow reads Parquet and CSV")
 
+from test_cli_families import one_line_exit_2, run  # noqa: E402  (tests/ is on the path)
+
 from ridgekit.io import load  # noqa: E402
 from ridgekit.linear_model import ElasticNetCV, LogisticRidgeCV  # noqa: E402
 from ridgekit.scale import HashFolds  # noqa: E402
 
-RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
 GRID = "logspace:-1:3:7"
 ALPHAS = np.logspace(-1, 3, 7)
 CUTS = (0, 300, 301, 900, 1300)
 N, P = 1300, 3
-
-
-def run(*args, timeout=300):
-    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def one_line_exit_2(res, *needles):
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +126,5 @@ def test_bad_input_over_files_is_one_line_exit_2(parts):
     one_line_exit_2(run("fit", glob, "-t", "kind", "--features", "a,b,c", "--family",
                         "binomial"), "two classes", "multinomial")
     one_line_exit_2(run("fit", glob, "-t", "nolabel", "--family", "binomial"), "nolabel")
+    one_line_exit_2(run("fit", glob, "-t", "label", "--family", "binomial", "--l1-ratio",
+                        "0.5"), "--l1-ratio", "L2 logistic only")

@@ -109,6 +109,10 @@ def _fit_over_files(req, *, dask: bool, scheduler: str | None, n_workers: int | 
     if logistic and req.cv.kind != "kfold":
         raise UsageProblem(f"--cv {req.cv.name} with --family {req.family} over files or on "
                            "Dask: Newton over blocks chooses α by k-fold only; use --cv K")
+    if logistic and any(r > 0 for r in req.l1_ratio or []):
+        raise UsageProblem(f"--l1-ratio with --family {req.family} over files or on Dask: "
+                           "Newton over blocks fits the L2 logistic only; give one file "
+                           "without --dask/--scheduler for the elastic-net logistic")
     if logistic and req.scoring not in ON_BLOCKS:
         raise UsageProblem(f"--scoring {req.scoring} over files or on Dask: use "
                            f"{', '.join(ON_BLOCKS)} (they are sums over the rows)")

@@ -167,19 +167,16 @@ class FileBlocks:
         Parameters
         ----------
         client : distributed.Client, optional
-            One task per file on its workers (the default client when there is one);
-            None: stream here.
+            One task per file on its workers (which must see the paths); None: stream
+            here, even when a default client exists.
         progress : callable, optional
             ``progress(done, total)``, and ``progress.start(measure, total, what)`` before
             the pass when it has that method (see the module docstring).
         split_every : int
             Fan-in of the merge tree on Dask.
         """
-        from ridgekit.scale.dask import current_client
-
         if split_every < 2:
             raise ValueError(f"split_every must be >= 2, got {split_every}")
-        client = current_client(client)
         if client is not None:
             self.count_rows(client, progress)
         self.passes += 1

@@ -238,3 +238,39 @@ def test_enet_on_a_local_cluster_equals_in_memory(regression, cluster):
                                                                            sample_weight=w)
     assert fit.model.alpha_ == mem.alpha_
     assert rel_error(fit.model.coef_, mem.coef_) < 1e-9
+
+
+def test_a_worker_killed_mid_fit_over_files_changes_nothing(classes, cluster):
+    """A worker process killed during the third Newton pass: its files are read again
+    and merged in the same place of the fixed tree, so the fit is bitwise the same."""
+    import os
+    import signal
+
+    import distributed
+
+    folder, X, y2, _, w = classes
+    feats = [f"x{j}" for j in range(P)]
+    kw = dict(cv=3, alphas=GRID[::3], family="binomial", scheduler=cluster.scheduler_address)
+    undisturbed = fit_files(str(folder / "p*.parquet"), "label", feats, "w", **kw)
+    with distributed.Client(cluster) as c:
+        pids = c.run(os.getpid)
+    state = {"pass": 0, "pid": None}
+
+    class Killer(_Recorder):
+        def start(self, measure, total, what):
+            state["pass"] += what.startswith("pass")
+
+        def __call__(self, done, total):
+            if state["pass"] == 3 and state["pid"] is None:
+                state["pid"] = next(iter(pids.values()))
+                os.kill(state["pid"], signal.SIGKILL)
+
+    got = fit_files(str(folder / "p*.parquet"), "label", feats, "w", progress=Killer(), **kw)
+    assert state["pid"] is not None
+    with distributed.Client(cluster) as c:
+        c.wait_for_workers(2, timeout=60)
+        assert state["pid"] not in c.run(os.getpid).values()  # the worker was replaced
+    np.testing.assert_array_equal(got.model.coef_, undisturbed.model.coef_)
+    np.testing.assert_array_equal(got.model.selection_.mean, undisturbed.model.selection_.mean)
+    mem = LogisticRidgeCV(GRID[::3], cv=HashFolds(3)).fit(X, y2, sample_weight=w)
+    assert got.model.alpha_ == mem.alpha_ and rel_error(got.model.coef_, mem.coef_) < 1e-8

@@ -5,8 +5,8 @@ side by side -- where numpy would make one pass per operation and allocate a tem
 each time. The transcendental functions stay with numpy (``np.exp``/``np.log1p`` on
 float32 are SIMD-vectorized; numba's calls to libm are scalar and 5-20 times slower):
 the loops pass :math:`u = e^{-|\\eta|}` in and out, which never overflows. Per-column sums
-are accumulated per chunk of rows and added afterwards, so the parallel loops share no
-accumulator. Imported only when the batched path runs (``import ridgekit`` does not
+are accumulated per chunk of rows and added afterwards (a parallel build would share no
+accumulator). Imported only when the batched path runs (``import ridgekit`` does not
 import numba).
 """
 
@@ -21,19 +21,20 @@ __all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial"]
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
-#: below this many (row, column) values a loop runs serially: waking threads costs more
-_PARALLEL_MIN = 400_000
 
 
 class _Kernel:
-    """One loop compiled twice, serial and parallel, called by the size of its block."""
+    """One loop, compiled serially. A parallel build (numba's OpenMP pool) was not
+    faster here (n = 100,000, 30 λ, 2 shared cores: 3.5-11 s against 3.3-12 s under
+    heavy load): its threads compete with OpenBLAS's, which busy-wait between the GEMMs
+    of each iteration. The chunked layout keeps a parallel build one flag away;
+    ``size`` (values in the block) is where a size switch would go."""
 
     def __init__(self, fn):
         self.serial = numba.njit(parallel=False, **_JIT)(fn)
-        self.parallel = numba.njit(parallel=True, **_JIT)(fn)
 
     def __call__(self, size, *args):
-        (self.parallel if size >= _PARALLEL_MIN else self.serial)(*args)
+        self.serial(*args)
 
 
 def _acc(n, *shape):

@@ -15,19 +15,24 @@ def dense_moments(X, Y, w):
     return s, mx, my, (Xc * w[:, None]).T @ Xc, (Xc * w[:, None]).T @ Yc, w @ (Yc**2)
 
 
+def assert_matches_dense(m, X, Y, w, rtol=1e-11):
+    """Every statistic of ``m`` against :func:`dense_moments` of the same rows."""
+    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, w)
+    assert m.n_samples == X.shape[0]
+    np.testing.assert_allclose(m.weight, s, rtol=1e-12)
+    np.testing.assert_allclose(m.mean_x, mx, rtol=1e-12)
+    np.testing.assert_allclose(m.mean_y, my, rtol=1e-12)
+    np.testing.assert_allclose(m.cxx, cxx, rtol=rtol, atol=rtol * np.abs(cxx).max())
+    np.testing.assert_allclose(m.cxy, cxy, rtol=rtol, atol=rtol * np.abs(cxy).max())
+    np.testing.assert_allclose(m.cyy, cyy, rtol=rtol)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_blocked_moments_equal_dense(rng, weighted):
     X, Y = make_regression(rng, 1000, 7, t=3, offset=1e4)
     w = rng.uniform(0.1, 3, size=1000) if weighted else np.ones(1000)
     m = Moments.from_arrays(X, Y, w if weighted else None, block_rows=97)
-    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, w)
-    assert m.n_samples == 1000
-    np.testing.assert_allclose(m.weight, s, rtol=1e-12)
-    np.testing.assert_allclose(m.mean_x, mx, rtol=1e-12)
-    np.testing.assert_allclose(m.mean_y, my, rtol=1e-12)
-    np.testing.assert_allclose(m.cxx, cxx, rtol=1e-9, atol=1e-9 * np.abs(cxx).max())
-    np.testing.assert_allclose(m.cxy, cxy, rtol=1e-9, atol=1e-9 * np.abs(cxy).max())
-    np.testing.assert_allclose(m.cyy, cyy, rtol=1e-9)
+    assert_matches_dense(m, X, Y, w, rtol=1e-9)
 
 
 def test_merge_is_associative_and_order_free(rng):
@@ -168,14 +173,7 @@ def test_fold_moments_split_over_workers_equal_dense(rng, monkeypatch, layout, w
     assert list(fm.labels) == [10, 11, 12, 13]
     for k, got in enumerate(fm.folds):
         rows = ids == k
-        s, mx, my, cxx, cxy, cyy = dense_moments(X[rows], Y[rows], ww[rows])
-        assert got.n_samples == rows.sum()
-        np.testing.assert_allclose(got.weight, s, rtol=1e-13)
-        np.testing.assert_allclose(got.mean_x, mx, rtol=1e-12)
-        np.testing.assert_allclose(got.mean_y, my, rtol=1e-12)
-        np.testing.assert_allclose(got.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
-        np.testing.assert_allclose(got.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
-        np.testing.assert_allclose(got.cyy, cyy, rtol=1e-11)
+        assert_matches_dense(got, X[rows], Y[rows], ww[rows])
 
 
 def test_fold_total_equals_dense_with_an_empty_weight_fold(rng):
@@ -185,12 +183,4 @@ def test_fold_total_equals_dense_with_an_empty_weight_fold(rng):
     w = rng.uniform(0.5, 2.0, 400)
     ids = rng.integers(0, 5, 400)
     w[ids == 3] = 0.0
-    tot = FoldMoments.from_arrays(X, Y, ids, w).total()
-    s, mx, my, cxx, cxy, cyy = dense_moments(X, Y, w)
-    assert tot.n_samples == 400
-    np.testing.assert_allclose(tot.weight, s, rtol=1e-13)
-    np.testing.assert_allclose(tot.mean_x, mx, rtol=1e-12)
-    np.testing.assert_allclose(tot.mean_y, my, rtol=1e-12)
-    np.testing.assert_allclose(tot.cxx, cxx, rtol=1e-11, atol=1e-11 * np.abs(cxx).max())
-    np.testing.assert_allclose(tot.cxy, cxy, rtol=1e-11, atol=1e-11 * np.abs(cxy).max())
-    np.testing.assert_allclose(tot.cyy, cyy, rtol=1e-11)
+    assert_matches_dense(FoldMoments.from_arrays(X, Y, ids, w).total(), X, Y, w)

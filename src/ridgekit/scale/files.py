@@ -1,20 +1,21 @@
-"""Data on disk: a file, a directory or a glob of Parquet/CSV/npy files, in one pass.
+"""Data on disk: a file, a directory or a glob of Parquet/CSV/npy files.
 
 Files are read in sorted order as one table: global row ``i`` is row ``i`` of their
 concatenation, and its fold follows from ``i`` alone (:class:`HashFolds`), so the folds do
-not depend on the block size or on how the rows are split into files' batches. Each block
-goes through :func:`ridgekit.scale.blocks.block_moments`, the very step a Dask chunk goes
-through, and the per-fold moments merge as they come: memory holds one block and
-``K`` sets of moments, whatever the number of rows.
+not depend on the block size or on how the rows are split into files' batches. A pass is
+:meth:`ridgekit.scale.file_blocks.FileBlocks.run`: a block task on every block, merged as
+the blocks come in this process, or one task per file on Dask and a fixed tree of merges.
 
-Two engines, one result:
+* :func:`fold_moments_from_files`: one pass of :func:`ridgekit.scale.blocks.block_moments`
+  (the very step a Dask chunk goes through): memory holds one block and ``K`` sets of
+  moments, whatever the number of rows.
+* :func:`fit_files`: the one entry point over files -- ridge and the elastic net from
+  that pass, L2 logistic / softmax by Newton (:mod:`ridgekit.scale.glm_cv`), one pass per
+  lockstep round; ``ridgekit fit`` over globs, directories and ``--dask`` calls it.
 
-* in this process (no cluster): one streamed pass, ``progress(rows_done, rows_total)``
-  after each block (``rows_total`` None while unknown, for CSV);
-* on Dask (``client=``, or :func:`fit_files` with ``dask=True`` / ``scheduler=``): one
-  task per file on the workers (each streams its file the same way), then a tree of
-  merges; ``progress`` after each file. Row offsets come from the files' metadata
-  (Parquet footers, npy headers); CSV files are counted by one extra pass on the workers.
+Row offsets on Dask come from the files' metadata (Parquet footers, npy headers); CSV
+files are counted once on the workers first. Progress: see
+:mod:`ridgekit.scale.file_blocks` (totals known before the first block).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from ridgekit.linear_model._enet_folds import (  # noqa: F401 (REFINE_MARGIN: re
     FOLD_TOL_FACTOR,
     REFINE_MARGIN,
     FoldData,
+    hold_blas,
     threads,
 )
 from ridgekit.linear_model._enet_problem import (
@@ -223,6 +224,12 @@ class ElasticNetCV(LinearRegressorBase):
         return self._select(data, full, ratios, kind, gammas, full.n_targets == 1, np.float64)
 
     def _select(self, folds, full, ratios, kind, gammas, y_was_1d, dtype):
+        # numpy's BLAS on one thread throughout: its threads would spin beside the
+        # compiled solver (the fold phase overlaps its products on a helper thread)
+        with hold_blas() as workers:
+            return self._choose(folds, full, ratios, kind, gammas, y_was_1d, dtype, workers)
+
+    def _choose(self, folds, full, ratios, kind, gammas, y_was_1d, dtype, workers):
         t, p = full.n_targets, full.n_features
         grids, errors = [], []
         for rho in ratios:
@@ -232,7 +239,7 @@ class ElasticNetCV(LinearRegressorBase):
             errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
                                        self.tol, self.max_iter, self.screening, kind, gammas,
                                        self.tol * FOLD_TOL_FACTOR if gram else None,
-                                       self.rule, threads(self.n_jobs)))
+                                       self.rule, threads(self.n_jobs), workers))
         # errors[i]: (n_gamma, K, L, t)
         weights = folds.weights
         best, selections = None, []

@@ -18,6 +18,7 @@ subset, never densified) and the error comes from predictions.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,11 @@ from ridgekit.select import fold_partitions, summarize_folds
 from ridgekit.sparse import DenseDesign, GramDesign, SparseDesign, solve_path
 from ridgekit.sparse._jit import kernels
 
-__all__ = ["FoldData", "FOLD_TOL_FACTOR", "REFINE_MARGIN", "PREDICT_SLACK", "threads"]
+__all__ = ["FoldData", "FOLD_TOL_FACTOR", "REFINE_MARGIN", "PREDICT_SLACK", "threads",
+           "hold_blas"]
+
+#: the context that holds numpy's BLAS at one thread for a CV fit (yields the workers)
+hold_blas = lambda: blas_pass(MIN_SPLIT_BYTES)  # noqa: E731
 
 #: on the Gram route the α values that decide the choice are solved to
 #: ``tol * FOLD_TOL_FACTOR``: near its minimum the CV curve is flat, and errors of a loosely
@@ -110,7 +115,8 @@ class FoldData:
         """Training sources of the folds of one partition: the total with the fold taken
         out (O(p²) each) when every fold holds at most half the weight, else the O(K)
         merges of the others."""
-        total = fm.total()
+        with blas_pass(MIN_SPLIT_BYTES):  # its small products on one BLAS thread
+            total = fm.total()
         if all(f.weight <= 0.5 * total.weight for f in fm.folds):
             self._sources += [(total, None)] * fm.n_folds
         else:
@@ -150,7 +156,7 @@ class FoldData:
 
     # ------------------------------------------------------------------ errors
     def errors(self, grid, penalty_of, tol, max_iter, screening, kind, gammas,
-               refine_tol=None, rule="min", n_jobs=1) -> np.ndarray:
+               refine_tol=None, rule="min", n_jobs=1, workers=None) -> np.ndarray:
         """Validation MSE, shape (n_gamma, K, L, t).
 
         Every fold's path is solved to ``tol``. With ``refine_tol`` (the Gram route) the
@@ -165,8 +171,9 @@ class FoldData:
         threads; the compiled solver releases the GIL).
 
         numpy's BLAS is held at one thread meanwhile
-        (:func:`ridgekit._blas_split.blas_pass`): no BLAS thread spins beside the
-        compiled solver. Serially on the Gram route a second thread forms the next fold's
+        (:func:`ridgekit._blas_split.blas_pass`, or by the caller, who passes the
+        ``workers`` its own pass yielded): no BLAS thread spins beside the compiled
+        solver. Serially on the Gram route a second thread forms the next fold's
         training Gram and the held-out products of the last one while a fold's path is
         solved (the paths stay serial; this is the work a threaded BLAS would have spread
         over the cores).
@@ -196,7 +203,8 @@ class FoldData:
                 if refine:
                     kept[f, k] = [B, span]
 
-        with blas_pass(MIN_SPLIT_BYTES) as workers, \
+        hold = blas_pass(MIN_SPLIT_BYTES) if workers is None else nullcontext(workers)
+        with hold as workers, \
                 _Pipe(workers > 1 and n_jobs <= 1 and self.route == "gram") as pipe:
             done: list[int] = []
             for wave in _waves(K) if refine else [list(range(K))]:

@@ -155,6 +155,14 @@ class ElasticNetCV(LinearRegressorBase):
             raise ValueError("gammas must be a non-empty list of values in [0, 1]")
         return g
 
+    def _penalty_of(self, p, rho):
+        """A fold's penalty from its column scales (one penalty for every fold unless
+        standardizing, where the scales enter)."""
+        if self.standardize:
+            return lambda scale: self._penalty(scale, p, rho)
+        fixed = self._penalty(None, p, rho)
+        return lambda scale: fixed
+
     def _penalty(self, scale, p, rho):
         return penalty_for(scale, p, rho, self.standardize, self.penalty_factor,
                            self.lower_bounds, self.upper_bounds, self.positive)
@@ -236,8 +244,8 @@ class ElasticNetCV(LinearRegressorBase):
             grid = self._grid(full, rho, t)
             grids.append(grid)
             gram = folds.route == "gram"
-            errors.append(folds.errors(grid, lambda scale, r=rho: self._penalty(scale, p, r),
-                                       self.tol, self.max_iter, self.screening, kind, gammas,
+            errors.append(folds.errors(grid, self._penalty_of(p, rho), self.tol, self.max_iter,
+                                       self.screening, kind, gammas,
                                        self.tol * FOLD_TOL_FACTOR if gram else None,
                                        self.rule, threads(self.n_jobs), workers))
         # errors[i]: (n_gamma, K, L, t)

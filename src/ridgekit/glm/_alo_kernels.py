@@ -21,6 +21,7 @@ __all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial"]
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
+_SMALL = 256
 
 
 class _Kernel:
@@ -161,9 +162,11 @@ def trial(E, dE, t, cols, w, y):
 def _finish_loop(E, U, H, h0, w, y, cols, out, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
-        for k in range(m):  # writes run along rows of out (L, n, 1)
+        # writes run along rows of out (L, n, 1); a small row block keeps the strided
+        # column reads of E, U, H in L1 across the m columns
+        for k in range(m):
             o = out[cols[k], :, 0]
-            for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
+            for i in range(c * _SMALL, min(n, (c + 1) * _SMALL)):
                 wi = w[i]
                 u = np.float64(U[i, k])
                 p = 1.0 / (1.0 + u)
@@ -183,6 +186,6 @@ def finish(E, U, H, h0, w, y, cols, out):
     ``out[cols[k], :, 0]``, with :math:`h` in column ``h0 + k`` of H (R and D recomputed
     from E and :math:`u = e^{-|E|}`); returns :math:`\mathrm{df} = \sum_iD_ih_i` per
     column."""
-    acc = _acc(E.shape[0], E.shape[1])
+    acc = np.zeros(((E.shape[0] + _SMALL - 1) // _SMALL, E.shape[1]))
     _finish(E.size, E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
     return acc.sum(axis=0)

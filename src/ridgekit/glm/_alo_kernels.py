@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial"]
+__all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial", "squares"]
 
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
@@ -189,3 +189,28 @@ def finish(E, U, H, h0, w, y, cols, out):
     acc = np.zeros(((E.shape[0] + _SMALL - 1) // _SMALL, E.shape[1]))
     _finish(E.size, E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
     return acc.sum(axis=0)
+
+
+def _squares_loop(U, b, S, q):
+    n, d = U.shape
+    for i in numba.prange(n):
+        acc = 0.0
+        for j in range(d):
+            u = U[i, j] + b[j]
+            U[i, j] = u
+            v = u * u
+            S[i, j] = v
+            acc += v
+        q[i] = acc
+
+
+_squares = _Kernel(_squares_loop)
+
+
+def squares(U, b):
+    r"""In place :math:`U \leftarrow U + \mathbf 1b^T`; returns :math:`S = U\circ U` and
+    its row sums (float64) in one pass."""
+    S = np.empty_like(U)
+    q = np.empty(U.shape[0])
+    _squares(U.size, U, np.asarray(b, U.dtype), S, q)
+    return S, q

@@ -96,12 +96,11 @@ class Anchor:
         design, T = self._design, self.T
         want = float(np.sum(1.0 - self.lam_a * self.nu))
         if X32 is not None:
+            from ridgekit.glm._alo_kernels import squares
+
             B = T[-design.p:].astype(np.float32)
-            U = np.asarray(X32 @ B)
-            if design.fit_intercept:
-                U += T[0].astype(np.float32)
-            S = U * U
-            q = (S @ np.ones(S.shape[1], np.float32)).astype(np.float64)
+            U = np.ascontiguousarray(X32 @ B)
+            S, q = squares(U, T[0] if design.fit_intercept else np.zeros(T.shape[1]))
             if abs(float(self.D @ q) - want) <= 1e-5 * max(want, 1.0):
                 if self._keep_u:
                     self.U = U

@@ -7,8 +7,11 @@ Run: ``.venv/bin/python benchmarks/bench_logistic.py`` (``--quick`` for a small 
    started path per fold, lazy Hessians) vs ``LogisticRegressionCV(solver=
    "newton-cholesky")`` on the same folds and the same grid as C = 1/α; both at their
    default tolerances; the chosen α must agree.
-2. ALO over the same 30 λ (one full-data path + leverages per λ) vs one default
-   ``LogisticRegression`` fit at the chosen C.
+2. ALO over the same 30 λ (``LogisticRidgeCV(cv="alo")``: all λ solved together on an
+   anchored eigenbasis, then the chosen fit refined to ‖∇F‖₂ <= 1e-8) vs one
+   ``LogisticRegression`` fit at the chosen C: the default (lbfgs, tol=1e-4) and
+   newton-cholesky at tol=1e-8/n (equal tolerance); also the α that ALO from each λ's
+   exact Hessian chooses (run once) and the path's gradient norms (``--only alo``).
 3. multinomial, 10 classes, n = 50,000, p = 200: ``LogisticRidge`` vs
    ``LogisticRegression(solver="lbfgs")`` at equal tolerance: scikit-learn's tol bounds
    the max-norm of the gradient of its objective divided by n; ridgekit's tol bounds the

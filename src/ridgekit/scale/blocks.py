@@ -192,15 +192,21 @@ class _Gather:
     with Dask's ``MALLOC_TRIM_THRESHOLD_`` each such allocation is a fresh mmap)."""
 
     def __init__(self, X: np.ndarray, Y: np.ndarray):
-        self.sources = []
-        for A in (X, Y):
-            src = _row_source(A)
-            if src is None:  # e.g. a Fortran-ordered frame block: one copy per block
-                src = (np.ascontiguousarray(A), 0)
-            self.sources.append(src)
-        (sx, _), (sy, _) = self.sources
-        self.shared = sx is sy or (sx.base is not None and sx.base is sy.base
-                                   and sx.__array_interface__ == sy.__array_interface__)
+        sources = [_row_source(A) for A in (X, Y)]
+        sx, sy = (None if src is None else src[0] for src in sources)
+        # X and Y column slices of the same rows of one array: one take serves both
+        self.shared = sx is not None and sy is not None and (sx is sy or (
+            sx.base is not None and sx.base is sy.base
+            and sx.__array_interface__ == sy.__array_interface__))
+        if self.shared and sx.shape[1] > 2 * (X.shape[1] + Y.shape[1]) + 8:
+            self.shared = False
+        for i, A in enumerate((X, Y)):
+            wide = sources[i] is not None and sources[i][0].shape[1] > 2 * A.shape[1] + 8
+            if sources[i] is None or (wide and not self.shared):
+                # a Fortran-ordered frame block, or a narrow slice of a wide array: one
+                # copy per block rather than gathers of whole wide rows
+                sources[i] = (np.ascontiguousarray(A), 0)
+        self.sources = sources
         self.tmp: list[np.ndarray] = []
 
     def fill(self, idx: np.ndarray, shift: np.ndarray, B: np.ndarray, p: int, q: int):

@@ -163,7 +163,8 @@ def _longdouble_moments(X, Y, w):
 
 
 @pytest.mark.parametrize("contiguous", [False, True])
-@pytest.mark.parametrize("layout", ["slices of one [X | y] chunk", "fortran", "weights"])
+@pytest.mark.parametrize("layout", ["slices of one [X | y] chunk", "fortran", "weights",
+                                    "slices of a wide array"])
 def test_block_moments_exact_when_the_block_head_is_far_from_the_folds(rng, layout,
                                                                      contiguous):
     # rows 0..4095 (the shift the block is summed about) sit 1e4 standard deviations away
@@ -177,13 +178,14 @@ def test_block_moments_exact_when_the_block_head_is_far_from_the_folds(rng, layo
     w = rng.uniform(0.0, 2.0, n) if layout == "weights" else None
     if w is not None:
         w[::7] = 0.0
-    if layout == "slices of one [X | y] chunk":
+    if layout in ("slices of one [X | y] chunk", "weights"):
         Z = np.c_[X, y]
         Xb, yb = Z[:, :p], Z[:, p]
-    elif layout == "fortran":
-        Xb, yb = np.asfortranarray(X), y
+    elif layout == "slices of a wide array":
+        Z = np.c_[rng.normal(size=(n, 40)), y, X]
+        Xb, yb = Z[:, 41:], Z[:, 40]
     else:
-        Xb, yb = X, y
+        Xb, yb = np.asfortranarray(X), y
     folds = ContiguousFolds(3, 500 + n) if contiguous else HashFolds(6, seed=1)
     parts = block_moments(Xb, yb, w, 500, BlockSpec(folds))
     ids = folds.ids(500, 500 + n)

@@ -476,7 +476,7 @@ def test_path_family_refusals(files):
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "poisson"),
                     "binomial or multinomial")
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
-                        "--l1-ratio", "0.5"), "--l1-ratio")
+                        "--l1-ratio", "0.5", "--cv", "alo"), "k-fold only")
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
                         "--cv", "gcv"), "alo")
     one_line_exit_2(run("path", folder / "reg.csv", "-t", "y", "--scoring", "accuracy"),
@@ -489,3 +489,28 @@ def test_path_family_refusals(files):
     # a label column without --family says what to add
     one_line_exit_2(run("path", folder / "bin.csv", "-t", "label"), "--family binomial")
     one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label"), "--family binomial")
+
+
+def test_path_family_binomial_elastic_net_against_in_memory(files, tmp_path):
+    """path --family binomial --l1-ratio: the elastic-net logistic path of the in-memory
+    LogisticRidgeCV(l1_ratio) on the same folds, nonzeros per λ, each ratio's minimum."""
+    folder, X, _, labels, *_ = files
+    fig = tmp_path / "l1.png"
+    res = run("path", folder / "bin.csv", "-t", "label", "--family", "binomial",
+              "--l1-ratio", "0.5,1", "--cv", "4", "--n-alphas", "8", "--rows", "8",
+              "--plot", fig)
+    assert res.returncode == 0, res.stderr
+    ref = LogisticRidgeCV(alphas=8, l1_ratio=[0.5, 1.0],
+                          cv=StratifiedKFold(4, shuffle=True, random_state=0)).fit(X, labels)
+    path = ref.path_
+    rows = _path_rows(res.stdout, f"logistic elastic net (l1_ratio {ref.l1_ratio_:g})")
+    assert rows[0][:2] == ["alpha", "nonzero"] and len(rows) == 1 + path.alphas.size
+    for i, cells in enumerate(rows[1:]):
+        assert float(cells[0]) == pytest.approx(path.alphas[i], rel=6e-4)
+        assert int(cells[1]) == np.count_nonzero(path.coefs[i])
+        np.testing.assert_allclose([float(c) for c in cells[2:]], path.coefs[i], rtol=6e-4,
+                                   atol=1e-12)
+    line = re.search(r"minimum per l1_ratio: 0\.5: (\S+), 1: (\S+)", res.stdout)
+    for got, sel in zip(line.groups(), ref.selections_, strict=True):
+        assert float(got.rstrip(",")) == pytest.approx(float(np.min(sel.mean)), rel=6e-4)
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -131,3 +131,19 @@ def test_classifier_cv_curve_marks_df_without_intercepts(fitted):
     mark = next(lab for lab in labels if lab.startswith("λ_min"))
     i = int(m.selection_.index_min)
     assert f"(df {df_without_intercepts(m.path_)[i]:.2f})" in mark, mark
+
+
+def test_logistic_trace_of_an_elastic_net_path_counts_nonzeros(rng):
+    from ridgekit.plot import df_without_intercepts, logistic_trace
+
+    X = rng.normal(size=(200, 5))
+    y = np.where(X[:, 0] - X[:, 1] + rng.normal(size=200) > 0, "b", "a")
+    m = LogisticRidgeCV(alphas=10, cv=3, l1_ratio=1.0).fit(X, y)
+    np.testing.assert_array_equal(df_without_intercepts(m.path_), m.path_.df)  # as is
+    fig = logistic_trace(m.path_, m.selection_)
+    top = next(a for a in fig.axes if a.get_xlabel() == "number of nonzero coefficients")
+    order = np.argsort(m.path_.alphas)[::-1]
+    nz = np.count_nonzero(m.path_.coefs[order], axis=1)
+    labels = [int(t.get_text()) for t in top.get_xticklabels()]
+    assert labels[0] == nz[0] and labels[-1] == nz[-1]
+    assert "l1_ratio 1" in fig.axes[0].get_title()

@@ -277,7 +277,8 @@ def _figures(fit, X, y, names) -> str:
     else:
         if fit.selection is not None:
             holder = SimpleNamespace(selection_=fit.selection, scoring=fit.scoring,
-                                     classes_=fit.classes)
+                                     classes_=fit.classes, path_=fit.path,
+                                     l1_ratio_=fit.l1_ratio)
             figures.append((plot.classifier_cv_curve(holder),
                             f"{fit.selection.criterion} criterion over λ (± 1 standard "
                             "error), λ_min and λ_1se marked."))

@@ -94,13 +94,14 @@ class EnetFamily:
             echo(f"({coef.size - keep.size} features with coefficient 0 not shown)")
 
 
-def print_per_ratio(model) -> None:
-    """How close the other candidate l1 ratios came: their CV minima on one line."""
+def print_per_ratio(model, what: str = "k-fold CV MSE") -> None:
+    """How close the other candidate l1 ratios came: their CV minima (of ``what``) on one
+    line."""
     from ridgekit._report_families import per_ratio_minima
 
     minima = per_ratio_minima(model)
     if minima:
-        echo("k-fold CV MSE minimum per l1_ratio: "
+        echo(f"{what} minimum per l1_ratio: "
              + ", ".join(f"{num(r)}: {num(m)}" for r, m in minima))
 
 

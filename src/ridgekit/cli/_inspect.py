@@ -279,44 +279,48 @@ def _enet_path(data, target, features, grid, count, standardize, plot, cv_plot, 
 
 def _logistic_path(data, target, features, grid, count, standardize, plot, cv_plot, family,
                    l1_ratio, cv, scoring, seed, rows, index_col, fmt) -> None:
-    """The L2 logistic path of ``LogisticRidgeCV`` (the fit family ``fit --family`` runs):
-    a table per class, λ_min / λ_1se, :func:`ridgekit.plot.logistic_trace` and the CV
-    curve."""
-    from ridgekit.cli._families import SCORINGS
+    """The logistic path of ``LogisticRidgeCV`` (the fit family ``fit --family`` runs, L2
+    or with ``--l1-ratio`` the elastic net): a table per class, λ_min / λ_1se,
+    :func:`ridgekit.plot.logistic_trace` and the CV curve."""
+    from ridgekit.cli._families import SCORINGS, parse_l1_ratio, print_per_ratio
 
     family = family.strip().lower()
     if family not in ("binomial", "multinomial"):
         raise UsageProblem(f"--family {family!r}: path draws binomial or multinomial (drop "
                            "--family for the ridge path)")
-    if l1_ratio is not None:
-        raise UsageProblem("--family with --l1-ratio: path draws the L2 logistic path only; "
-                           "drop --l1-ratio")
     if scoring not in SCORINGS:
         raise UsageProblem(f"--scoring {scoring!r}: use one of {', '.join(SCORINGS)}")
     check_output(cv_plot, "figure", FIGURE_SUFFIXES)
     outcome = _path_fit(data, target, features, grid, count, standardize, seed, index_col,
-                        fmt, cv, family=family, scoring=scoring)
+                        fmt, cv, family=family, scoring=scoring,
+                        l1_ratio=parse_l1_ratio(l1_ratio))
     model = outcome.model
     path_, sel = model.path_, model.selection_
-    from ridgekit.plot.classification import criterion_label, df_without_intercepts
+    from ridgekit.plot.classification import _is_sparse, criterion_label, df_without_intercepts
 
-    df = df_without_intercepts(path_)
-    df_cells = ["—" if not np.isfinite(v) else num(v) for v in df]
     coefs = np.asarray(path_.coefs)
     classes = [str(c) for c in model.classes_]
     scale = " (standardized X)" if standardize else ""
-    if coefs.ndim == 2:
-        path_table(f"logistic path of {outcome.target_name}: log-odds of {classes[-1]!r}"
-                   f"{scale} (df: intercept not counted)", path_.alphas, df_cells, "df",
-                   coefs, outcome.feature_names, rows)
-    else:
-        for k, name in enumerate(classes):
-            path_table(f"multinomial path of {outcome.target_name}, class {name!r}{scale} "
-                       "(df of all classes, intercepts not counted)", path_.alphas, df_cells,
-                       "df", coefs[:, k], outcome.feature_names, rows)
+    sparse = _is_sparse(path_)
+    what = f"elastic net (l1_ratio {num(path_.l1_ratio)})" if sparse else "path"
+    df = df_without_intercepts(path_)
+    df_cells = ["—" if not np.isfinite(v) else num(v) for v in df]
+    tables = [(coefs, f"logistic {what} of {outcome.target_name}: log-odds of "
+                      f"{classes[-1]!r}{scale}")] if coefs.ndim == 2 else [
+        (coefs[:, k], f"multinomial {what} of {outcome.target_name}, class {name!r}{scale}")
+        for k, name in enumerate(classes)]
+    for block, title in tables:
+        if sparse:  # each table's own nonzero count, as the figure's top axis
+            path_table(title, path_.alphas, [str(int(v)) for v in np.count_nonzero(block, 1)],
+                       "nonzero", block, outcome.feature_names, rows)
+        else:
+            path_table(title + (" (df: intercept not counted)" if coefs.ndim == 2 else
+                                " (df of all classes, intercepts not counted)"),
+                       path_.alphas, df_cells, "df", block, outcome.feature_names, rows)
     how = f" ({outcome.folds_used})" if outcome.folds_used else ""
-    echo(f"{sel.criterion} {criterion_label(model.scoring)}{how}: λ_min = "
-         f"{num(sel.alpha_min)}, λ_1se = {num(sel.alpha_1se)}")
+    label = f"{sel.criterion} {criterion_label(model.scoring)}"
+    echo(f"{label}{how}: λ_min = {num(sel.alpha_min)}, λ_1se = {num(sel.alpha_1se)}")
+    print_per_ratio(model, label)
     from ridgekit.plot import classifier_cv_curve, logistic_trace
 
     if plot is not None:

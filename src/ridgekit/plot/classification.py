@@ -118,8 +118,10 @@ def classifier_cv_curve(model, *, ax=None, title: str | None = None) -> Figure:
     sel = model.selection_
     label = criterion_label(sel.extra.get("scoring", getattr(model, "scoring", None)))
     classes = getattr(model, "classes_", None)
+    sparse = (getattr(model, "l1_ratio_", None) or 0) > 0 or \
+        _is_sparse(getattr(model, "path_", None))  # df: the nonzero count, no intercepts
     if sel.df is not None and classes is not None and getattr(model, "fit_intercept", True) \
-            and dataclasses.is_dataclass(sel):  # the marks' df without the intercepts
+            and not sparse and dataclasses.is_dataclass(sel):  # marks' df w/o intercepts
         k = len(classes)
         sel = dataclasses.replace(sel, df=np.asarray(sel.df, float) - (1 if k == 2 else k - 1))
     return cv_curve(sel, ax=ax, ylabel=f"{sel.criterion}: {label}",
@@ -138,10 +140,15 @@ def df_without_intercepts(path) -> np.ndarray:
     Hessian of the (weighted-)centered features.
     """
     df = np.asarray(path.df, dtype=float)
-    if not getattr(path, "fit_intercept", True):
-        return df
+    if not getattr(path, "fit_intercept", True) or _is_sparse(path):
+        return df  # an elastic-net path's df counts nonzero coefficients (glmnet's)
     coefs = np.asarray(path.coefs)
     return df - (1.0 if coefs.ndim == 2 else float(coefs.shape[1] - 1))
+
+
+def _is_sparse(path) -> bool:
+    """An elastic-net logistic path (``l1_ratio`` > 0), whose df is the nonzero count."""
+    return (getattr(path, "l1_ratio", None) or 0) > 0
 
 
 def _df_view(path):
@@ -167,6 +174,9 @@ def logistic_trace(path, selection=None, *, cls: int | None = None, feature_name
     against log λ (largest λ on the left), the effective df (intercepts not counted) on
     the top axis, λ_min and λ_1se of ``selection`` marked (:func:`enet_trace` per panel).
 
+    An elastic-net path (``LogisticRidgeCV(l1_ratio=...)``, ``path.l1_ratio`` > 0) gets
+    each class's number of nonzero coefficients on the top axis instead, as glmnet's.
+
     Parameters
     ----------
     path : LogisticPath
@@ -183,7 +193,8 @@ def logistic_trace(path, selection=None, *, cls: int | None = None, feature_name
     title : str, optional
         Figure title (default: one title per panel naming the class).
     """
-    view = _df_view(path)
+    sparse = _is_sparse(path)
+    view = path if sparse else _df_view(path)
     classes = [str(c) for c in np.asarray(path.classes)]
     multi = np.asarray(path.coefs).ndim == 3
     if not multi:
@@ -200,9 +211,10 @@ def logistic_trace(path, selection=None, *, cls: int | None = None, feature_name
                            figsize=(6.4 if ncols == 1 else 5.4 * ncols, 4.8 * nrows))
     for k, axis in zip(shown, axes, strict=False):
         name = f"log-odds of '{classes[-1]}'" if not multi else f"class '{classes[k]}'"
+        kind = f"l1_ratio {path.l1_ratio:g}, " if sparse else ""
         enet_trace(view, selection, target=k, feature_names=feature_names,
-                   label_top=label_top, ax=axis, top="df",
-                   title=f"logistic coefficient path ({name})")
+                   label_top=label_top, ax=axis, top="nonzero" if sparse else "df",
+                   title=f"logistic coefficient path ({kind}{name})")
     for axis in axes[len(shown):]:
         axis.set_visible(False)
     if title:

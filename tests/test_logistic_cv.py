@@ -154,8 +154,8 @@ def test_grid_edge_warning_and_errors(rng):
         LogisticRidgeCV([1.0, 2.0], cv="alo", solver="newton-cg").fit(X, y)
     with pytest.raises(ValueError, match="> 0"):
         LogisticRidgeCV([0.0, 1.0]).fit(X, y)
-    with pytest.raises(ValueError, match="l1_ratio"):
-        LogisticRidgeCV(l1_ratio=0.3).fit(X, y)
+    with pytest.raises(ValueError, match="l1_ratio > 0.*k-fold only"):
+        LogisticRidgeCV(l1_ratio=0.3, cv="alo").fit(X, y)
 
 
 def test_default_grid_int_cv_and_path(rng):

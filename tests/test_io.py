@@ -77,6 +77,22 @@ def test_selection_is_rebuilt(tmp_path, data, selection):
     np.testing.assert_array_equal(back.extra["fold_sizes"], [16, 16, 16])
 
 
+def test_refined_minimum_survives_the_file(tmp_path, rng):
+    # RidgeCV refines λ_min between grid points; the loaded selection must report that
+    # continuous minimizer, not the grid point next to it
+    from ridgekit import RidgeCV
+
+    X = rng.normal(size=(200, 8))
+    y = X @ rng.normal(size=8) + rng.normal(size=200)
+    model = RidgeCV(cv=5).fit(X, y)
+    assert model.selection_.refined
+    grid_min = model.selection_.alphas[model.selection_.index_min]
+    assert model.selection_.alpha_min != grid_min
+    back = load(save(model, tmp_path / "r.npz")).selection
+    assert back.refined
+    assert back.alpha_min == model.selection_.alpha_min == model.alpha_
+
+
 def test_cv_estimator_selection_saved_automatically(tmp_path, data, selection):
     X, y = data
 

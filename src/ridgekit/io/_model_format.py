@@ -184,7 +184,8 @@ def build_selection(arrays, sel):
     extra.update(sel.get("extra_values", {}))
     return Selection(alphas=get("alphas"), criterion=sel["criterion"], mean=get("mean"),
                      se=get("se"), df=get("df"), rule=sel["rule"], alpha=get("alpha"),
-                     index_min=get("index_min"), index_1se=get("index_1se"), extra=extra)
+                     index_min=get("index_min"), index_1se=get("index_1se"), extra=extra,
+                     refined="alpha_refined" in extra)
 
 
 # ============================================================================ reading

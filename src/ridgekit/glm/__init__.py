@@ -9,9 +9,12 @@
 - :mod:`~ridgekit.glm._problem` -- one problem (design, response, weights, penalty), its
   null model and default grid;
 - :mod:`~ridgekit.glm.path` -- warm-started paths, df, the :class:`LogisticPath` object;
-- :mod:`~ridgekit.glm.alo` -- approximate leave-one-out from the Newton factor;
-- :mod:`~ridgekit.glm.anchor` -- binomial paths by chord Newton on anchored eigenbases:
-  O(n d) leverages, df and ALO per λ (``LogisticRidgeCV(cv="alo")`` and k-fold's full path);
+- :mod:`~ridgekit.glm.alo` -- approximate leave-one-out: ``alo_path`` solves every λ of a
+  binomial grid together on anchored eigenbases, with the leverages of every λ from one
+  product per anchor (``LogisticRidgeCV(cv="alo")``; ``method="exact"`` forms each λ's
+  Hessian), and the Rad--Maleki step from a Newton factor;
+- :mod:`~ridgekit.glm.anchor` -- binomial paths by chord Newton on anchored eigenbases
+  (k-fold's full-data path, df per λ);
 - :mod:`~ridgekit.glm.enet` -- the elastic-net penalty (``l1_ratio > 0``) by proximal
   Newton with coordinate-descent subproblems from :mod:`ridgekit.sparse`;
 - :mod:`~ridgekit.glm.folds` -- all k-fold paths in lockstep, sharing passes over X;

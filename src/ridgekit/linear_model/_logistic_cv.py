@@ -113,7 +113,8 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         The full-data path over the grid (coefficient path, df, deviance). Binomial on
         the Cholesky route with k-fold or ``cv="alo"``: fits good to a Newton decrement
         of 1e-4 (``path_.grad_norm``), df from the anchored Hessians
-        (:mod:`ridgekit.glm.anchor`, within about 1e-4 relative); the fit at ``alpha_``
+        (:mod:`ridgekit.glm.anchor` for k-fold, :func:`ridgekit.glm.alo.alo_path` for
+        ``cv="alo"``; measured within 1e-4 to 3e-3 relative); the fit at ``alpha_``
         is always refined to ``tol``.
     cv_results_ : ndarray (n_folds, L) or (n_samples, L)
     alphas_ : ndarray

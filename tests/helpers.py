@@ -1,6 +1,10 @@
 """Reference helpers shared by the tests (independent of ridgekit)."""
 
+import csv
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -101,3 +105,30 @@ def assert_tests_skip_without(hidden, directory, missing: str, *, timeout: float
     summary = lines[-1].strip("= ") if lines else ""
     assert re.fullmatch(r"\d+ skipped in [\d.]+s( \([\d:]+\))?", summary), out
     assert f"could not import {missing!r}" in out, out
+
+
+RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
+
+
+def run_cli(*args, timeout: float = 180):
+    """The installed ``ridgekit`` command with ``args``; the completed process."""
+    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def one_line_exit_2(res, *needles: str) -> None:
+    """A refused command: exit 2, one line on stderr holding every needle, no traceback."""
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    for needle in needles:
+        assert needle.lower() in lines[0].lower(), lines[0]
+
+
+def read_predictions(path):
+    """A classifier's ``predict`` CSV: (header, predicted classes, probability matrix)."""
+    with open(path) as handle:
+        rows = list(csv.reader(handle))
+    proba = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    return rows[0], [row[0] for row in rows[1:]], proba

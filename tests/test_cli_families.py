@@ -10,10 +10,7 @@ parsed with html.parser.
 
 from __future__ import annotations
 
-import csv
 import re
-import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import one_line_exit_2, read_predictions
+from helpers import run_cli as run
 from interrupts import ctrl_c_leaves_nothing
 from sklearn.linear_model import ElasticNet as SkElasticNet
 from sklearn.linear_model import LogisticRegression
@@ -31,22 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from ridgekit.io import load
 from ridgekit.linear_model import ElasticNetCV, LogisticRidgeCV
 
-RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
 pytestmark = pytest.mark.filterwarnings("ignore::ridgekit.select.GridEdgeWarning")
-
-
-def run(*args, timeout=180):
-    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def one_line_exit_2(res, *needles):
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, res.stderr
-    assert "Traceback" not in res.stderr
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -150,13 +134,11 @@ def test_binomial_fit_equals_in_memory_sklearn_and_predict_proba(files, tmp_path
     np.testing.assert_allclose(loaded.intercept_, sk.intercept_, rtol=1e-6, atol=1e-8)
     out = tmp_path / "p.csv"
     assert run("predict", model, folder / "bin.csv", "-o", out).returncode == 0
-    with open(out) as handle:
-        rows = list(csv.reader(handle))
-    assert rows[0] == ["predicted_class", "proba_ham", "proba_spam"]
-    proba = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
+    header, predicted, proba = read_predictions(out)
+    assert header == ["predicted_class", "proba_ham", "proba_spam"]
     np.testing.assert_allclose(proba, ref.predict_proba(X), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(proba, sk.predict_proba(X), rtol=1e-6, atol=1e-9)
-    assert [r[0] for r in rows[1:]] == list(ref.predict(X))
+    assert predicted == list(ref.predict(X))
 
 
 def test_multinomial_alo_standardized_equals_sklearn(files, tmp_path):

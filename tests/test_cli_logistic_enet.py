@@ -6,27 +6,18 @@ one line."""
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import one_line_exit_2, read_predictions
+from helpers import run_cli as run
 from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold
 
 from ridgekit.io import load
 from ridgekit.linear_model import LogisticRidgeCV
 
-RIDGEKIT = str(Path(sys.executable).parent / "ridgekit")
 pytestmark = pytest.mark.filterwarnings("ignore::ridgekit.select.GridEdgeWarning")
-
-
-def run(*args, timeout=180):
-    return subprocess.run([RIDGEKIT, *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +60,8 @@ def test_fit_l1_ratio_equals_in_memory_and_meets_kkt(binary, tmp_path):
     assert np.all(np.abs(q[~act]) <= 0.5 * a + 1e-7) and abs(r.sum()) <= 1e-7
     out = tmp_path / "p.csv"
     assert run("predict", model, folder / "bin.csv", "-o", out).returncode == 0
-    with open(out) as handle:
-        rows = list(csv.reader(handle))
-    assert rows[0] == ["predicted_class", "proba_ham", "proba_spam"]
-    proba = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+    header, _, proba = read_predictions(out)
+    assert header == ["predicted_class", "proba_ham", "proba_spam"]
     np.testing.assert_allclose(proba, ref.predict_proba(X), rtol=1e-9, atol=1e-12)
 
 
@@ -105,16 +94,9 @@ def test_multinomial_l1_ratio_equals_in_memory(binary, tmp_path):
     assert 0 < np.count_nonzero(loaded.coef_) < loaded.coef_.size
 
 
-def _one_line_exit_2(res, needle):
-    assert res.returncode == 2, (res.stdout, res.stderr)
-    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert needle.lower() in lines[0].lower(), lines[0]
-
-
 def test_bad_l1_ratio_combinations_exit_2(binary):
     folder, *_ = binary
-    _one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
+    one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
                          "--l1-ratio", "0.5", "--cv", "alo"), "k-fold")
-    _one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
+    one_line_exit_2(run("fit", folder / "bin.csv", "-t", "label", "--family", "binomial",
                          "--l1-ratio", "0,0.5"), "(0, 1]")

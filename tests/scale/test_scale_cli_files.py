@@ -14,7 +14,8 @@ from scale_reference import rel_error
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow", reason="pyarrow reads Parquet and CSV")
 
-from test_cli_families import one_line_exit_2, run  # noqa: E402  (tests/ is on the path)
+from helpers import one_line_exit_2  # noqa: E402  (tests/ is on the path)
+from helpers import run_cli as run  # noqa: E402
 
 from ridgekit.io import load  # noqa: E402
 from ridgekit.linear_model import ElasticNetCV, LogisticRidgeCV  # noqa: E402

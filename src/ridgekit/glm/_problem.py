@@ -145,6 +145,11 @@ class Problem:
                 theta[0] = logp - logp.mean()
         return theta
 
+    def null_deviance(self) -> float:
+        """Deviance of the intercept-only fit, 2·Σ wᵢ·lossᵢ at :meth:`null_theta`."""
+        return 2.0 * float(self.family.loss(self.design.eta(self.null_theta()), self.Y,
+                                            self.w))
+
     # ------------------------------------------------------------------ grid
     def default_alphas(self, n_alphas: int = 100) -> np.ndarray:
         """A log-spaced grid from the null model's curvature.

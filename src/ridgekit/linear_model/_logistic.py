@@ -381,6 +381,4 @@ def logistic_path(X, y, alphas=None, *, n_alphas: int = 100, sample_weight=None,
         bad = grid[~result["converged"]]
         warnings.warn(f"logistic_path: Newton did not reach tol at {bad.size} alpha(s) "
                       f"(smallest {bad.min():.3g})", ConvergenceWarning, stacklevel=2)
-    null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y,
-                               problem.w)
-    return LogisticPath(problem, grid, result, classes, 2.0 * null)
+    return LogisticPath(problem, grid, result, classes, problem.null_deviance())

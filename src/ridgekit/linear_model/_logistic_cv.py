@@ -223,19 +223,26 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         self.alpha_ = float(sel.alpha)
         i = int(np.flatnonzero(grid == sel.alpha)[0])
         self._refine(problem, path, i)
+        return self._store_choice(problem, path, sel, i, classes, name, problem.mode)
+
+    def _store_choice(self, problem, path, sel, i, classes, name, solver):
+        """The fitted attributes of the chosen λ (grid index ``i`` of ``path``)."""
         self.classes_ = classes
         self._store_theta(path._theta[i], problem.design.fit_intercept)
         self.n_iter_ = int(path.n_iter[i])
         self.grad_norm_ = float(path.grad_norm[i])
-        self.solver_ = problem.mode
+        self.solver_ = solver
         self.best_score_ = float(-sel.mean[i]) if name not in ("accuracy", "roc_auc") \
             else float(1.0 - sel.mean[i])
         self.path_ = path
         return self
 
-    def _grid(self, problem) -> np.ndarray:
+    def _grid(self, problem, default=None) -> np.ndarray:
+        """``alphas`` checked, or ``default(L)`` (the problem's default grid when None) for
+        L = ``alphas`` or 50 values."""
         if self.alphas is None or isinstance(self.alphas, numbers.Integral):
-            return problem.default_alphas(50 if self.alphas is None else int(self.alphas))
+            L = 50 if self.alphas is None else int(self.alphas)
+            return (problem.default_alphas if default is None else default)(L)
         grid = check_alpha_grid(self.alphas)
         if np.any(grid <= 0):
             raise ValueError("alphas must be > 0 for cross-validation; got a value <= 0")
@@ -250,9 +257,7 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             warnings.warn("LogisticRidgeCV: Newton did not reach tol at "
                           f"{int((~result['converged']).sum())} alpha(s)",
                           ConvergenceWarning, stacklevel=3)
-        null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y,
-                                   problem.w)
-        return LogisticPath(problem, grid, result, classes, 2.0 * null)
+        return LogisticPath(problem, grid, result, classes, problem.null_deviance())
 
     def _anchored(self, problem, grid, classes, leverages: bool):
         """Binomial full-data path by chord Newton on anchors, stopped at a Newton
@@ -264,9 +269,8 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             result = anchored_path(problem, grid, leverages=leverages)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
-        null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y,
-                                   problem.w)
-        return LogisticPath(problem, grid, result, classes, 2.0 * null), result.get("loo_eta")
+        return (LogisticPath(problem, grid, result, classes, problem.null_deviance()),
+                result.get("loo_eta"))
 
     def _refine(self, problem, path, i) -> None:
         """Solve the chosen λ to ``tol`` (from the path's solution) and store it there."""
@@ -335,15 +339,20 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             cv = StratifiedKFold(int(cv))
         return as_splits(cv, X, codes, groups)
 
-    def _kfold(self, name, problem, X, codes, classes, eval_w, grid, groups, df):
+    def _checked_splits(self, X, codes, classes, groups) -> list:
+        """The CV splits, each training set holding every class."""
         splits = self._splits(X, codes, groups)
-        errors = np.empty((len(splits), grid.size))
-        weights = np.empty(len(splits))
-        fold_tol = self.tol if self.cv_tol is None else float(self.cv_tol)
         for k, (train, _) in enumerate(splits):
             if np.unique(codes[train]).size < classes.size:
                 raise ValueError(f"fold {k}: a class is missing from the training rows; "
                                  "use a stratified splitter or fewer folds")
+        return splits
+
+    def _kfold(self, name, problem, X, codes, classes, eval_w, grid, groups, df):
+        splits = self._checked_splits(X, codes, classes, groups)
+        errors = np.empty((len(splits), grid.size))
+        weights = np.empty(len(splits))
+        fold_tol = self.tol if self.cv_tol is None else float(self.cv_tol)
         shared = None
         if problem.K == 1 and problem.mode == "exact":
             # all folds in lockstep: every pass over X serves every fold

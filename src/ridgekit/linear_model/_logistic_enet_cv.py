@@ -16,20 +16,15 @@ list of ratios, the ratio with the smallest minimum error, then ``rule`` on its 
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
-from ridgekit._validation import check_alpha_grid
 from ridgekit.glm import ConvergenceWarning, LogisticPath
 from ridgekit.glm.enet import enet_alpha_max, enet_newton, enet_path
 from ridgekit.select import Selection, summarize_folds
 
 __all__ = ["enet_ratios", "fit_enet_cv", "EnetLogisticPath"]
-
-#: the default number of grid values (as the L2 case)
-N_ALPHAS = 50
-
 
 def enet_ratios(l1_ratio) -> list[float] | None:
     """The ratios of an elastic-net CV (None: pure L2, the ridge route)."""
@@ -75,15 +70,12 @@ class EnetLogisticPath(LogisticPath):
 
 
 def _grid(est, problem, rho, pen1) -> np.ndarray:
-    if est.alphas is None or isinstance(est.alphas, Integral):
-        L = N_ALPHAS if est.alphas is None else int(est.alphas)
+    def glmnet_grid(L):
         amax = enet_alpha_max(problem, rho, pen1)
         ratio = 1e-2 if problem.design.n < problem.design.p else 1e-4
         return np.geomspace(amax, amax * ratio, L)
-    grid = check_alpha_grid(est.alphas)
-    if np.any(grid <= 0):
-        raise ValueError("alphas must be > 0 for cross-validation; got a value <= 0")
-    return grid
+
+    return est._grid(problem, glmnet_grid)
 
 
 def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
@@ -96,11 +88,7 @@ def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
     check_enet_size(problem)
     name = "deviance" if est.scoring is None else est.scoring
     pen1 = _l1_weights(est, problem)
-    splits = est._splits(X, codes, groups)
-    for k, (train, _) in enumerate(splits):
-        if np.unique(codes[train]).size < classes.size:
-            raise ValueError(f"fold {k}: a class is missing from the training rows; "
-                             "use a stratified splitter or fewer folds")
+    splits = est._checked_splits(X, codes, classes, groups)
     fold_tol = est.tol if est.cv_tol is None else float(est.cv_tol)
     weights = np.array([eval_w[test].sum() for _, test in splits])
     grids, errors = [], []
@@ -132,8 +120,7 @@ def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
                                         "scoring": name, "l1_ratio": ratios[i]})
             for i, (m, s) in enumerate(curves)]
     sel = sels[best]
-    null = problem.family.loss(problem.design.eta(problem.null_theta()), problem.Y, problem.w)
-    path = EnetLogisticPath(problem, grid, full, classes, 2.0 * null, rho, pen1)
+    path = EnetLogisticPath(problem, grid, full, classes, problem.null_deviance(), rho, pen1)
     i = int(np.flatnonzero(grid == sel.alpha)[0])
     est.selection_ = sel
     est.selections_ = sels
@@ -142,12 +129,4 @@ def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
     est.l1_ratio_ = float(rho)
     if est.store_cv_results:
         est.cv_results_ = errors[0] if len(ratios) == 1 else np.stack(errors)
-    est.classes_ = classes
-    est._store_theta(path._theta[i], problem.design.fit_intercept)
-    est.n_iter_ = int(path.n_iter[i])
-    est.grad_norm_ = float(path.grad_norm[i])
-    est.solver_ = "prox-newton"
-    est.best_score_ = float(-sel.mean[i]) if name not in ("accuracy", "roc_auc") \
-        else float(1.0 - sel.mean[i])
-    est.path_ = path
-    return est
+    return est._store_choice(problem, path, sel, i, classes, name, "prox-newton")

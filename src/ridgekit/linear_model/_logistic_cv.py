@@ -348,6 +348,15 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
                                  "use a stratified splitter or fewer folds")
         return splits
 
+    def _held_out_errors(self, name, problem, thetas, test, classes, codes, eval_w, X):
+        """The criterion on the rows ``test`` for every fit of a path (``thetas``: L × d ×
+        K); the linear predictors of all L fits from one product with the held-out rows."""
+        K = problem.K
+        etas = problem.design.rows(test).eta(np.concatenate(list(thetas), axis=1))
+        return np.array([self._set_error(name, problem, etas[:, j * K:(j + 1) * K], test,
+                                         classes, codes, eval_w, X)
+                         for j in range(len(thetas))])
+
     def _kfold(self, name, problem, X, codes, classes, eval_w, grid, groups, df):
         splits = self._checked_splits(X, codes, classes, groups)
         errors = np.empty((len(splits), grid.size))
@@ -373,11 +382,8 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
                     raise ValueError(str(exc)) from None
             else:
                 thetas = shared[k][:, :, None]
-            held = problem.design.rows(test)
-            for j in range(grid.size):
-                eta = held.eta(thetas[j])
-                errors[k, j] = self._set_error(name, problem, eta, test, classes, codes,
-                                               eval_w, X)
+            errors[k] = self._held_out_errors(name, problem, thetas, test, classes, codes,
+                                              eval_w, X)
             weights[k] = eval_w[test].sum()
         if self.store_cv_results:
             self.cv_results_ = errors

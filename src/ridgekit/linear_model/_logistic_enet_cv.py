@@ -99,10 +99,8 @@ def fit_enet_cv(est, problem, classes, codes, eval_w, X, groups, ratios):
             sub = problem.rows(train)
             sub.tol = fold_tol
             thetas = enet_path(sub, grid, rho, pen1)["theta"]
-            held = problem.design.rows(test)
-            for j in range(grid.size):
-                err[k, j] = est._set_error(name, problem, held.eta(thetas[j]), test, classes,
-                                           codes, eval_w, X)
+            err[k] = est._held_out_errors(name, problem, thetas, test, classes, codes,
+                                          eval_w, X)
         grids.append(grid)
         errors.append(err)
     curves = [summarize_folds(e[:, :, None], weights) for e in errors]

@@ -201,3 +201,40 @@ def test_block_moments_exact_when_the_block_head_is_far_from_the_folds(rng, layo
                                    atol=1e-11 * float(np.abs(cxx).max()))
         np.testing.assert_allclose(m.cxy, cxy.astype(float), rtol=1e-11,
                                    atol=1e-11 * float(np.abs(cxy).max()))
+
+
+def _unaligned(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` at an odd address (numpy's ``aligned`` flag False), as a chunk
+    received over the network can be."""
+    raw = bytearray(a.nbytes + 1)
+    out = np.frombuffer(raw, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    out[...] = a
+    return out
+
+
+@pytest.mark.parametrize("folds", [None, HashFolds(4, seed=3)])
+def test_block_moments_of_unaligned_chunks(rng, folds):
+    # no folds goes through the in-memory pass (Moments.from_arrays); the block's head is
+    # far from its other rows, so that pass must centre block by block, not about 0
+    from ridgekit.scale.blocks import as_float_block
+
+    n, p = 7000, 6
+    X = rng.normal(size=(n, p)) + 5.0
+    X[4096:] += 1e3
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    Xu, yu = _unaligned(X), _unaligned(y)
+    assert not Xu.flags.aligned
+    got = as_float_block(Xu, "X")
+    assert got.flags.aligned and np.array_equal(got, X)
+    spec = BlockSpec(folds)
+    parts = block_moments(Xu, yu, None, 0, spec)
+    ids = np.zeros(n, int) if folds is None else folds.ids(0, n)
+    for k, m in enumerate(parts):
+        r = ids == k
+        s, mx, my, cxx, cxy = _longdouble_moments(X[r], y[r, None], np.ones(r.sum()))
+        assert m.n_samples == r.sum()
+        np.testing.assert_allclose(m.mean_x, mx.astype(float), rtol=1e-13)
+        np.testing.assert_allclose(m.cxx, cxx.astype(float), rtol=1e-11,
+                                   atol=1e-11 * float(np.abs(cxx).max()))
+        np.testing.assert_allclose(m.cxy, cxy.astype(float), rtol=1e-11,
+                                   atol=1e-11 * float(np.abs(cxy).max()))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["advance", "state", "curvature", "finish", "loss_sums", "trial", "squares"]
+__all__ = ["RowSplit", "SERIAL", "advance", "state", "curvature", "finish", "loss_sums",
+           "trial", "squares", "matmul_rows", "gram_rows", "take_columns"]
 
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
@@ -42,6 +43,77 @@ def _acc(n, *shape):
     return np.zeros(((n + _CHUNK - 1) // _CHUNK,) + shape)
 
 
+class RowSplit:
+    """Contiguous slices of the n rows, one per worker thread, and the threads.
+
+    Every step of the batched path is a loop over rows or a product summed over rows, so
+    each worker runs its slice of all of them: the numba loops (``nogil``), numpy's
+    transcendental ufuncs (which release the GIL) and, inside
+    :func:`ridgekit._blas_split.blas_pass` (numpy's BLAS held at one thread), the GEMMs.
+    Nothing then spins between the steps, and the single-threaded numpy work (exp, log1p,
+    column takes) is split too. ``map(fn)`` runs ``fn(slice)`` on each slice, the first
+    in the calling thread.
+    """
+
+    def __init__(self, n: int, workers: int):
+        k = max(1, min(int(workers), n // _CHUNK))
+        cuts = [n * j // k // _CHUNK * _CHUNK for j in range(k)] + [n]
+        self.slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        self._pool = None
+        if k > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=k - 1)
+
+    def map(self, fn) -> list:
+        if self._pool is None:
+            return [fn(sl) for sl in self.slices]
+        futures = [self._pool.submit(fn, sl) for sl in self.slices[1:]]
+        return [fn(self.slices[0])] + [f.result() for f in futures]
+
+    def sum(self, fn):
+        parts = self.map(fn)
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        return total
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class _Serial(RowSplit):
+    """All rows in the calling thread."""
+
+    def __init__(self):
+        self.slices, self._pool = [slice(None)], None
+
+
+SERIAL = _Serial()
+
+
+def matmul_rows(A, B, rows: RowSplit = SERIAL, out=None) -> np.ndarray:
+    """:math:`AB` with the rows of A split over ``rows``."""
+    if out is None:
+        out = np.empty((A.shape[0], B.shape[1]), np.result_type(A, B))
+    rows.map(lambda sl: np.matmul(A[sl], B, out=out[sl]))
+    return out
+
+
+def gram_rows(A, R, rows: RowSplit = SERIAL) -> np.ndarray:
+    """:math:`A^TR` (float64) as a sum of the row slices' products."""
+    return rows.sum(lambda sl: (A[sl].T @ R[sl]).astype(np.float64))
+
+
+def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
+    """``A[:, cols]`` (C order), the rows split over ``rows``."""
+    out = np.empty((A.shape[0], len(cols)), A.dtype)
+    rows.map(lambda sl: np.take(A[sl], cols, axis=1, out=out[sl]))
+    return out
+
+
 def _advance_loop(E, dE, t, U):
     n, m = E.shape
     for i in numba.prange(n):
@@ -54,12 +126,16 @@ def _advance_loop(E, dE, t, U):
 _advance = _Kernel(_advance_loop)
 
 
-def advance(E, dE, t):
+def advance(E, dE, t, rows: RowSplit = SERIAL):
     r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`; returns
     :math:`u = e^{-|E|}` (float32)."""
     U = np.empty_like(E)
-    _advance(E.size, E, dE, t, U)
-    return np.exp(U, out=U)
+
+    def part(sl):
+        _advance(E[sl].size, E[sl], dE[sl], t, U[sl])
+        np.exp(U[sl], out=U[sl])
+    rows.map(part)
+    return U
 
 
 def _state_loop(E, U, w, y, q, iqa, R, D, acc):
@@ -82,15 +158,19 @@ def _state_loop(E, U, w, y, q, iqa, R, D, acc):
 _state = _Kernel(_state_loop)
 
 
-def state(E, U, w, y, q, iqa):
+def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     r""":math:`R = w(\sigma(E) - y)`, :math:`D = w\sigma(E)(1-\sigma(E))` from
     :math:`u = e^{-|E|}`, and the column sums :math:`a_j = \sum_iq_iD_{ij}`,
     :math:`b_j = \sum_i(q_i/D_{a,i})D_{ij}^2`."""
-    n, m = E.shape
+    m = E.shape[1]
     R, D = np.empty_like(E), np.empty_like(E)
-    acc = _acc(n, 2, m)
-    _state(E.size, E, U, w, y, q, iqa, R, D, acc)
-    s = acc.sum(axis=0)
+
+    def part(sl):
+        Es = E[sl]
+        acc = _acc(Es.shape[0], 2, m)
+        _state(Es.size, Es, U[sl], w[sl], y[sl], q[sl], iqa[sl], R[sl], D[sl], acc)
+        return acc.sum(axis=0)
+    s = rows.sum(part)
     return R, D, s[0], s[1]
 
 
@@ -109,12 +189,17 @@ def _curvature_loop(D, cols, dE, acc):
 _curvature = _Kernel(_curvature_loop)
 
 
-def curvature(D, cols, dE):
+def curvature(D, cols, dE, rows: RowSplit = SERIAL):
     r""":math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
     D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column."""
-    acc = _acc(dE.shape[0], 2, dE.shape[1])
-    _curvature(dE.size, D, np.asarray(cols, np.int64), dE, acc)
-    return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
+    cols = np.asarray(cols, np.int64)
+
+    def part(sl):
+        acc = _acc(dE[sl].shape[0], 2, dE.shape[1])
+        _curvature(dE[sl].size, D[sl], cols, dE[sl], acc)
+        return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
+    parts = rows.map(part)
+    return sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)
 
 
 def _loss_sums_loop(E, L1, w, y, acc):
@@ -130,12 +215,15 @@ def _loss_sums_loop(E, L1, w, y, acc):
 _loss_sums = _Kernel(_loss_sums_loop)
 
 
-def loss_sums(E, U, w, y):
+def loss_sums(E, U, w, y, rows: RowSplit = SERIAL):
     r""":math:`\sum_iw_i\ell_i` per column, :math:`\ell = \log(1+u) + \max(\mp\eta, 0)`
     (float32 terms, float64 sums)."""
-    acc = _acc(E.shape[0], E.shape[1])
-    _loss_sums(E.size, E, np.log1p(U), w, y, acc)
-    return acc.sum(axis=0)
+    def part(sl):
+        Es = E[sl]
+        acc = _acc(Es.shape[0], E.shape[1])
+        _loss_sums(Es.size, Es, np.log1p(U[sl]), w[sl], y[sl], acc)
+        return acc.sum(axis=0)
+    return rows.sum(part)
 
 
 def _trial_loop(E, dE, t, cols, Et, Ut):
@@ -151,21 +239,26 @@ def _trial_loop(E, dE, t, cols, Et, Ut):
 _trial = _Kernel(_trial_loop)
 
 
-def trial(E, dE, t, cols, w, y):
+def trial(E, dE, t, cols, w, y, rows: RowSplit = SERIAL):
     r""":math:`\sum_iw_i\ell_i` at :math:`E + t\,dE` for the columns ``cols``."""
     Et = np.empty((E.shape[0], cols.size), np.float32)
     Ut = np.empty_like(Et)
-    _trial(Et.size, E, dE, np.asarray(t, np.float32), cols, Et, Ut)
-    return loss_sums(Et, np.exp(Ut, out=Ut), w, y)
+    t = np.asarray(t, np.float32)
+
+    def part(sl):
+        _trial(Et[sl].size, E[sl], dE[sl], t, cols, Et[sl], Ut[sl])
+        np.exp(Ut[sl], out=Ut[sl])
+    rows.map(part)
+    return loss_sums(Et, Ut, w, y, rows)
 
 
-def _finish_loop(E, U, H, h0, w, y, cols, out, acc):
+def _finish_loop(E, U, H, h0, w, y, cols, out, r0, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
-        # writes run along rows of out (L, n, 1); a small row block keeps the strided
-        # column reads of E, U, H in L1 across the m columns
+        # writes run along rows of out (L, n_all, 1) from row r0; a small row block keeps
+        # the strided column reads of E, U, H in L1 across the m columns
         for k in range(m):
-            o = out[cols[k], :, 0]
+            o = out[cols[k], r0:, 0]
             for i in range(c * _SMALL, min(n, (c + 1) * _SMALL)):
                 wi = w[i]
                 u = np.float64(U[i, k])
@@ -181,14 +274,20 @@ def _finish_loop(E, U, H, h0, w, y, cols, out, acc):
 _finish = _Kernel(_finish_loop)
 
 
-def finish(E, U, H, h0, w, y, cols, out):
+def finish(E, U, H, h0, w, y, cols, out, rows: RowSplit = SERIAL):
     r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` written to
     ``out[cols[k], :, 0]``, with :math:`h` in column ``h0 + k`` of H (R and D recomputed
     from E and :math:`u = e^{-|E|}`); returns :math:`\mathrm{df} = \sum_iD_ih_i` per
     column."""
-    acc = np.zeros(((E.shape[0] + _SMALL - 1) // _SMALL, E.shape[1]))
-    _finish(E.size, E, U, H, h0, w, y, np.asarray(cols, np.int64), out, acc)
-    return acc.sum(axis=0)
+    cols = np.asarray(cols, np.int64)
+
+    def part(sl):
+        Es = E[sl]
+        acc = np.zeros(((Es.shape[0] + _SMALL - 1) // _SMALL, E.shape[1]))
+        r0 = 0 if sl.start is None else sl.start
+        _finish(Es.size, Es, U[sl], H[sl], h0, w[sl], y[sl], cols, out, r0, acc)
+        return acc.sum(axis=0)
+    return rows.sum(part)
 
 
 def _squares_loop(U, b, S, q):
@@ -207,10 +306,11 @@ def _squares_loop(U, b, S, q):
 _squares = _Kernel(_squares_loop)
 
 
-def squares(U, b):
+def squares(U, b, rows: RowSplit = SERIAL):
     r"""In place :math:`U \leftarrow U + \mathbf 1b^T`; returns :math:`S = U\circ U` and
     its row sums (float64) in one pass."""
     S = np.empty_like(U)
     q = np.empty(U.shape[0])
-    _squares(U.size, U, np.asarray(b, U.dtype), S, q)
+    b = np.asarray(b, U.dtype)
+    rows.map(lambda sl: _squares(U[sl].size, U[sl], b, S[sl], q[sl]))
     return S, q

@@ -30,9 +30,11 @@ class Design:
         self.d = self.p + self.fit_intercept
 
     def float32(self) -> np.ndarray:
-        """A float32 copy of dense X, made once (for Hessian products inside CG)."""
+        """A float32 copy of X (CSR when X is sparse), made once: for Hessian products
+        inside CG and the anchored bases of :mod:`ridgekit.glm.anchor`."""
         if getattr(self, "_x32", None) is None:
-            self._x32 = np.asarray(self.X, dtype=np.float32)
+            self._x32 = self.X.astype(np.float32) if self.sparse \
+                else np.asarray(self.X, dtype=np.float32)
         return self._x32
 
     def rows(self, idx) -> Design:

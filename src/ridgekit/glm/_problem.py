@@ -145,10 +145,16 @@ class Problem:
                 theta[0] = logp - logp.mean()
         return theta
 
+    def null_eta(self, theta: np.ndarray | None = None) -> np.ndarray:
+        """Linear predictors (n, K) at :meth:`null_theta` (or at ``theta``, another
+        intercept-only model): the intercepts on every row, without a pass over X."""
+        theta = self.null_theta() if theta is None else theta
+        row = theta[0] if self.design.fit_intercept else np.zeros(self.K)
+        return np.repeat(np.asarray(row, float)[None, :], self.design.n, axis=0)
+
     def null_deviance(self) -> float:
         """Deviance of the intercept-only fit, 2·Σ wᵢ·lossᵢ at :meth:`null_theta`."""
-        return 2.0 * float(self.family.loss(self.design.eta(self.null_theta()), self.Y,
-                                            self.w))
+        return 2.0 * float(self.family.loss(self.null_eta(), self.Y, self.w))
 
     # ------------------------------------------------------------------ grid
     def default_alphas(self, n_alphas: int = 100) -> np.ndarray:
@@ -187,7 +193,7 @@ class Problem:
                                  "penalize")
             spec = SimpleNamespace(rank=rank, mu=mu[:rank])
             return default_alphas(spec, n_alphas)
-        R, _ = self.family.state(design.eta(self.null_theta()), self.Y, self.w)
+        R, _ = self.family.state(self.null_eta(), self.Y, self.w)
         g = design.rmatvec(R)[keep] / np.sqrt(pen[keep])[:, None]
         amax = float(np.abs(g).max()) / 1e-3
         if amax <= 0:

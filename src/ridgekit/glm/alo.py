@@ -101,10 +101,13 @@ class _Group:
             np.float32)
         self.base = 1.0 - anchor.lam_a * anchor.nu
 
-    def keep(self, mask):
+    def keep(self, mask, rows):
         cols = np.flatnonzero(mask)
-        for k in ("idx", "C", "P", "g_prev", "E", "U"):
+        for k in ("idx", "C", "P", "g_prev"):
             setattr(self, k, np.take(getattr(self, k), cols, axis=-1))
+        from ridgekit.glm._alo_kernels import take_columns
+
+        self.E, self.U = (take_columns(A, cols, rows) for A in (self.E, self.U))
         self.dE = None  # already applied by the state evaluation that precedes any keep
         self.gz, self.t, self.fresh = self.gz[mask], self.t[mask], self.fresh[mask]
 
@@ -124,6 +127,21 @@ class _Group:
 
 
 def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
+    """:func:`_solve_batched` with its rows split over the workers of
+    :func:`ridgekit._blas_split.blas_pass` (numpy's BLAS at one thread meanwhile)."""
+    from ridgekit._blas_split import blas_pass
+    from ridgekit.glm import _alo_kernels as kern
+
+    X32 = problem.design.float32()
+    with blas_pass(X32.nbytes if isinstance(X32, np.ndarray) else 0) as workers:
+        rows = kern.RowSplit(problem.design.n, workers)
+        try:
+            return _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows)
+        finally:
+            rows.close()
+
+
+def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> dict:
     from ridgekit.glm import _alo_kernels as kern
     from ridgekit.glm.anchor import Anchor
 
@@ -131,13 +149,14 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
     y = problem.Y[:, 0]
     lam_all = np.asarray(alphas, float)
     L, d, n = lam_all.size, design.d, design.n
-    X32 = design.X.astype(np.float32)
+    X32 = design.float32()
     w32, y32 = w.astype(np.float32), y.astype(np.float32)
     theta0 = problem.null_theta()[:, 0]
-    eta0 = design.eta(theta0[:, None])[:, 0]
+    eta0 = problem.null_eta(theta0[:, None])[:, 0]
     p0 = expit(eta0)
     lam_a = float(np.exp(np.median(np.log(lam_all))))  # any λ > 0 gives the same basis
-    first = Anchor(design, pen, w * p0 * (1.0 - p0), lam_a, True, X32, keep_u=True)
+    first = Anchor(design, pen, w * p0 * (1.0 - p0), lam_a, True, X32, keep_u=True,
+                   rows=rows)
     anchors = [first]
     g0 = _Group(first, np.arange(L), np.repeat(first.T.T @ (first.M @ theta0)[:, None], L, 1),
                 np.repeat(eta0.astype(np.float32)[:, None], L, 1))
@@ -152,26 +171,27 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
             if it == 0:  # every column at the null model: one column's state serves all
                 e0 = np.ascontiguousarray(g.E[:, :1])
                 u0 = np.exp(-np.abs(e0))
-                R, D, a, b = kern.state(e0, u0, w32, y32, g.q32, g.iqa)
-                g.U, g.dE = np.repeat(u0, L, axis=1), None
+                R, D, a, b = kern.state(e0, u0, w32, y32, g.q32, g.iqa, rows)
+                g.U, g.dE = np.empty((n, L), np.float32), None
+                rows.map(lambda sl, U=g.U, u=u0: np.copyto(U[sl], u[sl]))
                 states.append((R, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
                 continue
-            g.U = kern.advance(g.E, g.dE, g.t)
+            g.U = kern.advance(g.E, g.dE, g.t, rows)
             g.dE = None
-            R, D, a, b = kern.state(g.E, g.U, w32, y32, g.q32, g.iqa)
+            R, D, a, b = kern.state(g.E, g.U, w32, y32, g.q32, g.iqa, rows)
             states.append((R, D) + g.rho(a, b))
         if it and len(anchors) < max_anchors:
             rmax = [st[3].max() if st[3].size else 0.0 for st in states]
             k = int(np.argmax(rmax))
             if rmax[k] > rho_max:  # an anchor at the worst column's state
                 groups, states = _add_anchor(groups, states, k, design, pen, X32,
-                                             lam_all, anchors, Anchor, kern, w32, y32)
+                                             lam_all, anchors, Anchor, kern, w32, y32, rows)
         new_groups = []
         for g, (R, D, s, _rho) in zip(groups, states, strict=True):
             lam = lam_all[g.idx]
             an = g.anchor
             # (R, D have one column at the start, shared by every λ)
-            G = (an.U.T @ R).astype(np.float64) + lam * an.nu[:, None] * g.C
+            G = kern.gram_rows(an.U, R, rows) + lam * an.nu[:, None] * g.C
             F = g.filt(lam, s)
             Zg = F * G
             dec2 = np.einsum("ij,ij->j", Zg, G)
@@ -184,7 +204,7 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
                 done.setdefault(id(an), (an, []))[1].append((j, g.E[:, fin], g.U[:, fin],
                                                              s[fin]))
                 keep = ~fin
-                g.keep(keep)
+                g.keep(keep, rows)
                 live = np.flatnonzero(keep)  # columns of D still in play
                 G, Zg, dec2, lam = G[:, keep], Zg[:, keep], dec2[keep], lam[keep]
             else:
@@ -200,10 +220,10 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
             slope = np.einsum("ij,ij->j", Pd, G)
             bad = slope >= 0
             Pd[:, bad], slope[bad] = -Zg[:, bad], -dec2[bad]
-            dE = np.ascontiguousarray(an.U @ Pd.astype(np.float32))
-            kap, mx = kern.curvature(D, live if D.shape[1] > 1 else 0 * live, dE)
+            dE = kern.matmul_rows(an.U, Pd.astype(np.float32), rows)
+            kap, mx = kern.curvature(D, live if D.shape[1] > 1 else 0 * live, dE, rows)
             kap = kap + lam * np.einsum("i,ij->j", an.nu, Pd * Pd)
-            t = _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern)
+            t = _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows)
             g.C += Pd * t
             g.P, g.g_prev, g.gz, g.fresh = Pd, G, dec2, np.zeros(g.idx.size, bool)
             g.dE, g.t = dE, t.astype(np.float32)
@@ -212,11 +232,11 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
             break
     out["n_anchors"] = len(anchors)
     for an, parts in done.values():
-        _leverages(out, an, parts, lam_all, w32, y32, kern)
+        _leverages(out, an, parts, lam_all, w32, y32, kern, rows)
     return out
 
 
-def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern) -> np.ndarray:
+def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows) -> np.ndarray:
     r"""Newton's step along each direction, :math:`t_N = -g^Tp/\kappa`
     (:math:`\kappa = p^THp`), where it passes Armijo's test; else the damped step
     :math:`t_* = \log(1 + M|g^Tp|/\kappa)/M` (:math:`M = \max_i|(Up)_i|`) that the
@@ -227,8 +247,9 @@ def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern) -> np.ndarray:
     big = np.flatnonzero(t * mx > 1.0)
     if big.size:
         nu = g.anchor.nu
-        f0 = kern.loss_sums(g.E[:, big], g.U[:, big], w32, y32)
-        f1 = kern.trial(g.E, dE, t[big], big, w32, y32)
+        f0 = kern.loss_sums(kern.take_columns(g.E, big, rows),
+                            kern.take_columns(g.U, big, rows), w32, y32, rows)
+        f1 = kern.trial(g.E, dE, t[big], big, w32, y32, rows)
         c, p = g.C[:, big], Pd[:, big]
         pen0 = 0.5 * lam[big] * np.einsum("i,ij->j", nu, c * c)
         pen1 = 0.5 * lam[big] * np.einsum("i,ij->j", nu, (c + t[big] * p) ** 2)
@@ -239,13 +260,13 @@ def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern) -> np.ndarray:
 
 
 def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, kern, w32,
-                y32):
+                y32, rows):
     """A new anchor at the state of group k's worst column; every column moves to the
     anchor where its ρ is smallest (a move restarts its CG direction)."""
     g, (R, D, s, rho) = groups[k], states[k]
     jw = int(np.argmax(rho))
     an = Anchor(design, pen, D[:, jw].astype(np.float64), float(lam_all[g.idx[jw]]), True,
-                X32, keep_u=True)
+                X32, keep_u=True, rows=rows)
     anchors.append(an)
     new = _Group(an, np.zeros(0, int), np.zeros((design.d, 0)),
                  np.zeros((design.n, 0), np.float32))
@@ -253,7 +274,7 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
         [] for _ in range(8))
     out_states = []
     for g, (R, D, s, rho) in zip(groups, states, strict=True):
-        R, D, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa)
+        R, D, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa, rows)
         s2, rho2 = new.rho(a, b)
         mv = rho2 < rho
         if mv.any():
@@ -265,7 +286,7 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
             moved_D.append(D[:, mv])
             moved_s.append(s2[mv])
             moved_rho.append(rho2[mv])
-            g.keep(~mv)
+            g.keep(~mv, rows)
             R, D, s, rho = R[:, ~mv], D[:, ~mv], s[~mv], rho[~mv]
         out_states.append((R, D, s, rho))
     new = _Group(an, np.concatenate(moved_idx), np.hstack(moved_C), np.hstack(moved_E))
@@ -276,7 +297,7 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
     return [g for g, _ in kept], [st for _, st in kept]
 
 
-def _leverages(out, an, parts, lam_all, w32, y32, kern):
+def _leverages(out, an, parts, lam_all, w32, y32, kern, rows):
     """Leverages of every converged column of one anchor, :math:`h = (U\\circ U)f` in
     one GEMM, then df, the ALO predictors and the training losses."""
     j = np.concatenate([p[0] for p in parts])
@@ -284,13 +305,13 @@ def _leverages(out, an, parts, lam_all, w32, y32, kern):
     F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
                          1e-300)
     if an.S is not None:
-        H = an.S @ F.astype(an.S.dtype)
+        H = kern.matmul_rows(an.S, F.astype(an.S.dtype), rows)
     else:
         H = np.column_stack([an._rows_lev(F[:, k]) for k in range(j.size)])
     h0 = 0
     for jj, E, U, _ in parts:
-        out["df"][jj] = kern.finish(E, U, H, h0, w32, y32, jj, out["loo_eta"])
-        out["loss"][jj] = kern.loss_sums(E, U, w32, y32)
+        out["df"][jj] = kern.finish(E, U, H, h0, w32, y32, jj, out["loo_eta"], rows)
+        out["loss"][jj] = kern.loss_sums(E, U, w32, y32, rows)
         h0 += jj.size
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BUILTIN_SCORES", "pointwise_error", "set_error"]
+__all__ = ["BUILTIN_SCORES", "pointwise_error", "pointwise_errors", "set_error"]
 
 BUILTIN_SCORES = ("deviance", "log_loss", "accuracy", "roc_auc")
 
@@ -49,6 +49,25 @@ def pointwise_error(name: str, family, eta: np.ndarray, Y: np.ndarray):
             return ((eta[:, 0] > 0) != (Y[:, 0] > 0.5)).astype(float)
         return (np.argmax(eta, axis=1) != np.argmax(Y, axis=1)).astype(float)
     return None
+
+
+def pointwise_errors(name: str, family, etas: np.ndarray, Y: np.ndarray):
+    """:func:`pointwise_error` of each of L sets of linear predictors (L, n, K) -> (L, n),
+    or None; the L evaluations are shared among the CPUs (numpy's exp and log1p release
+    the GIL; at n = 100,000 and 30 λ they are 30 ms on one core)."""
+    from ridgekit._blas_split import blas_workers, split_sum
+
+    L = len(etas)
+    if L == 0 or pointwise_error(name, family, etas[0][:1], Y[:1]) is None:
+        return None
+    out = np.empty((L, Y.shape[0]))
+
+    def work(a: int, b: int) -> None:
+        for i in range(a, b):
+            out[i] = pointwise_error(name, family, etas[i], Y)
+
+    split_sum(work, L, 1, blas_workers() if out.size >= 1 << 20 else 1, lambda a, b: None)
+    return out
 
 
 def set_error(name: str, family, eta: np.ndarray, Y: np.ndarray, w: np.ndarray) -> float:

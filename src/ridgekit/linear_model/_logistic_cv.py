@@ -19,19 +19,19 @@ from ridgekit.glm import (
     LogisticPath,
     alo_eta,
     fit_path,
-    pointwise_error,
     set_error,
 )
 from ridgekit.glm._problem import EXACT_LIMIT
-from ridgekit.glm.anchor import anchored_path
+from ridgekit.glm.anchor import anchored_path, float32_hessian
 from ridgekit.glm.folds import fold_paths
+from ridgekit.glm.scoring import pointwise_errors
 from ridgekit.linear_model._logistic import (
     LogisticClassifierBase,
     LogisticRidge,
     build_problem,
 )
 from ridgekit.linear_model._logistic_enet_cv import enet_ratios, fit_enet_cv
-from ridgekit.select import Selection, as_splits, summarize_folds
+from ridgekit.select import Selection, as_splits, summarize_folds, summarize_samples
 
 __all__ = ["LogisticRidgeCV"]
 
@@ -276,8 +276,11 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         """Solve the chosen λ to ``tol`` (from the path's solution) and store it there."""
         if path.grad_norm[i] <= problem.tol:
             return
+        hessian0 = None
+        if problem.K == 1 and problem.mode == "exact" and not problem.design.sparse:
+            hessian0 = float32_hessian(problem, path._theta[i])  # no float64 Gram
         try:
-            res = problem.solve(path.alphas[i], path._theta[i])
+            res = problem.solve(path.alphas[i], path._theta[i], hessian0=hessian0)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
         if not res.converged:
@@ -310,15 +313,11 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
     def _pointwise_selection(self, name, problem, loo_eta, grid, classes, codes, eval_w,
                              X, df) -> Selection:
         criterion = self.cv
-        if name in BUILTIN_SCORES:
-            errs = [pointwise_error(name, problem.family, e, problem.Y) for e in loo_eta]
-        else:
-            errs = [None]
-        if errs[0] is not None:
-            E = np.array(errs)  # (L, n)
+        E = pointwise_errors(name, problem.family, loo_eta, problem.Y) \
+            if name in BUILTIN_SCORES else None  # (L, n)
+        if E is not None:
             pos = eval_w > 0
-            mean, se = summarize_folds(E.T[pos][:, :, None], eval_w[pos])
-            mean, se = mean[:, 0], se[:, 0]
+            mean, se = summarize_samples(E if pos.all() else E[:, pos], eval_w[pos])
             if self.store_cv_results:
                 self.cv_results_ = E.T
         else:

@@ -22,6 +22,7 @@ from ridgekit.select.kfold import (
     kfold_fit,
     kfold_from_arrays,
     summarize_folds,
+    summarize_samples,
 )
 from ridgekit.select.lcurve import lcurve, lcurve_points
 from ridgekit.select.loo import GCV_FORMS, gcv, loo, loo_errors
@@ -32,7 +33,7 @@ __all__ = [
     "degrees_of_freedom", "DF_CONVENTION",
     "loo", "loo_errors", "gcv", "GCV_FORMS",
     "kfold", "kfold_fit", "KFoldFit", "FoldCurve", "kfold_from_arrays", "fold_errors",
-    "summarize_folds",
+    "summarize_folds", "summarize_samples",
     "as_splits", "fold_partitions",
     "hkb", "lawless_wang", "target_df", "ls_variance", "alpha_for_df", "default_alphas",
     "check_grid",

@@ -27,7 +27,7 @@ from ridgekit.select.grid import check_grid, default_alphas, search_limits
 from ridgekit.spectrum import Spectrum, from_moments
 
 __all__ = ["FoldCurve", "KFoldFit", "fold_errors", "kfold", "kfold_fit", "kfold_from_arrays",
-           "summarize_folds"]
+           "summarize_folds", "summarize_samples"]
 
 
 class FoldCurve:
@@ -89,6 +89,24 @@ def summarize_folds(mse: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
     (:func:`ridgekit.select._formulas.summarize_folds`, shared with the device route).
     """
     return F.summarize_folds(np.asarray(mse, dtype=float), np.asarray(weights, dtype=float))
+
+
+def summarize_samples(errors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
+                                                                         np.ndarray]:
+    """:func:`summarize_folds` with every sample its own fold (leave-one-out): errors
+    (L, n) and weights (n,) -> mean and standard error (L,), from two matrix-vector
+    products instead of (n, L, 1) temporaries.
+
+    .. math:: \\bar e_l = \\sum_i \\tilde w_i e_{li}, \\qquad
+              \\mathrm{se}_l = \\sqrt{\\frac{\\sum_i \\tilde w_i (e_{li}-\\bar e_l)^2}{n-1}},
+              \\qquad \\tilde w = w/\\textstyle\\sum_i w_i
+    """
+    errors = np.asarray(errors, dtype=float)
+    wn = np.asarray(weights, dtype=float) / float(np.sum(weights))
+    mean = errors @ wn
+    dev = errors - mean[:, None]
+    np.multiply(dev, dev, out=dev)
+    return mean, np.sqrt((dev @ wn) / (errors.shape[1] - 1))
 
 
 def kfold(folds, alphas=None, rule: str = "min", fit_intercept: bool = True,

@@ -1,0 +1,115 @@
+"""Pieces of the batched ALO path split over row slices and threads, and the shortcuts
+around it, against unsplit or dense references: the split path against the same path in
+one slice and against per-λ dense ALO, the float32 Hessian against the float64 Gram, the
+null model's η against a product with X, and the leave-one-out summary against
+summarize_folds with one fold per sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from ridgekit.glm import _alo_kernels as kern
+from ridgekit.glm._newton import full_hessian
+from ridgekit.glm.alo import _solve_batched, alo_path
+from ridgekit.glm.anchor import _gram32, float32_hessian
+from ridgekit.glm.scoring import pointwise_error, pointwise_errors
+from ridgekit.linear_model import LogisticRidge
+from ridgekit.linear_model._logistic import build_problem
+from ridgekit.select import summarize_folds, summarize_samples
+
+
+def _problem(rng, n=9000, p=8, **kw):
+    X = rng.normal(size=(n, p))
+    y = (rng.uniform(size=n) < expit(X @ rng.normal(size=p) * 0.5 - 0.2)).astype(int)
+    return build_problem(LogisticRidge(**kw), X, y)[0], X, y
+
+
+def test_row_split_covers_rows_in_chunk_multiples():
+    rows = kern.RowSplit(3 * kern._CHUNK + 17, 2)
+    try:
+        cuts = [(s.start, s.stop) for s in rows.slices]
+        assert cuts[0][0] == 0 and cuts[-1][1] == 3 * kern._CHUNK + 17
+        assert all(a[1] == b[0] for a, b in zip(cuts[:-1], cuts[1:], strict=True))
+        assert all(s.start % kern._CHUNK == 0 for s in rows.slices) and len(cuts) == 2
+        assert rows.sum(lambda sl: sl.stop - sl.start) == 3 * kern._CHUNK + 17
+    finally:
+        rows.close()
+    assert len(kern.RowSplit(kern._CHUNK + 1, 8).slices) == 1  # too few rows to split
+
+
+def test_split_path_equals_one_slice_and_dense_alo(rng):
+    problem, X, y = _problem(rng)
+    grid = problem.default_alphas(8)
+    rho = 0.5
+    split, single = kern.RowSplit(problem.design.n, 2), kern.RowSplit(problem.design.n, 1)
+    try:
+        assert len(split.slices) == 2
+        a = _solve_batched(problem, grid, 1e-6, rho, 8, split)
+        b = _solve_batched(problem, grid, 1e-6, rho, 8, single)
+    finally:
+        split.close()
+    # float32 sums in another order: the same fits to the stopping accuracy
+    np.testing.assert_allclose(a["theta"], b["theta"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(a["loo_eta"], b["loo_eta"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(a["df"], b["df"], rtol=1e-4)
+    exact = alo_path(problem, grid, method="exact")  # a Gram and a factor per λ
+    np.testing.assert_allclose(a["loo_eta"], exact["loo_eta"], rtol=1e-2, atol=1e-3)
+    np.testing.assert_allclose(a["df"], exact["df"], rtol=1e-2)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_float32_hessian_is_the_gram_at_theta(rng, fit_intercept):
+    problem, X, y = _problem(rng, n=5000, p=6, fit_intercept=fit_intercept)
+    theta = rng.normal(size=(problem.design.d, 1)) * 0.3
+    H32 = float32_hessian(problem, theta)
+    eta = problem.design.eta(theta)
+    _, state = problem.family.state(eta, problem.Y, problem.w)
+    H = full_hessian(problem.design, problem.family, state, 1)
+    np.testing.assert_allclose(H32, H, rtol=1e-5, atol=1e-5 * np.abs(H).max())
+    # split over rows (a RowSplit) and over blas_pass workers: the same sums
+    D = rng.uniform(0.05, 0.25, 5000)
+    rows = kern.RowSplit(5000, 2)
+    try:
+        np.testing.assert_allclose(_gram32(X.astype(np.float32), D, fit_intercept, rows),
+                                   _gram32(X.astype(np.float32), D, fit_intercept),
+                                   rtol=1e-6, atol=1e-6)
+    finally:
+        rows.close()
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_null_eta_is_the_product_with_x(rng, fit_intercept):
+    problem, X, y = _problem(rng, n=300, p=4, fit_intercept=fit_intercept)
+    theta = problem.null_theta()
+    np.testing.assert_allclose(problem.null_eta(), problem.design.eta(theta), rtol=0,
+                               atol=1e-15)
+
+
+def test_leave_one_out_summary_is_summarize_folds_with_one_fold_per_sample(rng):
+    E = rng.gamma(2.0, size=(7, 400))
+    w = rng.uniform(0.1, 3.0, 400)
+    mean, se = summarize_samples(E, w)
+    m2, s2 = summarize_folds(E.T[:, :, None], w)
+    np.testing.assert_allclose(mean, m2[:, 0], rtol=1e-13)
+    np.testing.assert_allclose(se, s2[:, 0], rtol=1e-12)
+    # brute force, the cv.glmnet formula written out
+    wn = w / w.sum()
+    m3 = np.array([np.sum(wn * e) for e in E])
+    s3 = np.array([np.sqrt(np.sum(wn * (e - m) ** 2) / (400 - 1)) for e, m in
+                   zip(E, m3, strict=True)])
+    np.testing.assert_allclose(mean, m3, rtol=1e-13)
+    np.testing.assert_allclose(se, s3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["deviance", "log_loss", "accuracy", "roc_auc"])
+def test_pointwise_errors_equal_one_call_per_set(rng, name):
+    problem, X, y = _problem(rng, n=40_000, p=3)
+    etas = rng.normal(size=(30, 40_000, 1)) * 2.0  # >= 2**20 values: split over threads
+    got = pointwise_errors(name, problem.family, etas, problem.Y)
+    if name == "roc_auc":
+        assert got is None
+        return
+    want = np.array([pointwise_error(name, problem.family, e, problem.Y) for e in etas])
+    np.testing.assert_array_equal(got, want)

@@ -37,6 +37,11 @@ class Design:
                 else np.asarray(self.X, dtype=np.float32)
         return self._x32
 
+    def release_float32(self) -> None:
+        """Drop the float32 copy (a fitted model that keeps its design for ``path_``
+        should not keep half of X's memory again)."""
+        self._x32 = None
+
     def rows(self, idx) -> Design:
         """The design of a subset of rows (a copy of those rows)."""
         return Design(self.X[idx], self.fit_intercept)

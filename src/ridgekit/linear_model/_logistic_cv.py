@@ -223,6 +223,7 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         self.alpha_ = float(sel.alpha)
         i = int(np.flatnonzero(grid == sel.alpha)[0])
         self._refine(problem, path, i)
+        problem.design.release_float32()
         return self._store_choice(problem, path, sel, i, classes, name, problem.mode)
 
     def _store_choice(self, problem, path, sel, i, classes, name, solver):

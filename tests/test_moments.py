@@ -184,3 +184,35 @@ def test_fold_total_equals_dense_with_an_empty_weight_fold(rng):
     ids = rng.integers(0, 5, 400)
     w[ids == 3] = 0.0
     assert_matches_dense(FoldMoments.from_arrays(X, Y, ids, w).total(), X, Y, w)
+
+
+@pytest.mark.parametrize("ids_kind", ["negative ints", "uint64", "strings", "sparse ids"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fold_moments_in_row_blocks_equal_dense(rng, monkeypatch, ids_kind, dtype):
+    """Dense float64 X goes through the block step (row blocks over workers, each block
+    gathered fold by fold); float32 X through the fold-ordered slices. Both, with blocks
+    and slices far smaller than the data and any kind of fold label, against dense
+    moments of each fold's rows; labels as np.unique gives them."""
+    import ridgekit._blas_split as bs
+    import ridgekit.moments as moments
+
+    monkeypatch.setattr(bs, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr(bs, "blas_workers", lambda: 3)
+    monkeypatch.setattr(moments, "FOLD_BLOCK_ROWS", 128)
+    n = 2111
+    X, Y = make_regression(rng, n, 5, t=2, offset=4.0)
+    X = X.astype(dtype)
+    w = rng.uniform(0.0, 2.0, n)
+    w[::9] = 0.0
+    codes = rng.integers(0, 6, n)
+    ids = {"negative ints": codes - 3, "uint64": codes.astype(np.uint64) * 7,
+           "strings": np.array(["a", "bb", "c", "dd", "e", "f"])[codes],
+           "sparse ids": codes * 10_000_000}[ids_kind]
+    fm = FoldMoments.from_arrays(X, Y, ids, w, block_rows=64)
+    labels = np.unique(ids)
+    np.testing.assert_array_equal(fm.labels, labels)
+    assert fm.labels.dtype == labels.dtype
+    for k, got in enumerate(fm.folds):
+        rows = ids == labels[k]
+        assert got.n_samples == rows.sum()
+        assert_matches_dense(got, X[rows].astype(np.float64), Y[rows], w[rows])

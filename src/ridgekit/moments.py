@@ -22,7 +22,8 @@ co-moments, so X is never copied whole nor centered in place and the accumulatio
 does not suffer the cancellation of ``X.T @ X - n * mean mean^T``.
 
 This module imports nothing else of ridgekit but the leaf helper
-:mod:`ridgekit._blas_split` (a pass split over single-threaded workers).
+:mod:`ridgekit._blas_split` (a pass split over single-threaded workers) and, inside
+:meth:`FoldMoments.from_arrays`, the fold pass of :mod:`ridgekit._fold_block`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ __all__ = ["Moments", "FoldMoments", "DEFAULT_BLOCK_ROWS", "OFFSET_RATIO_LIMIT"]
 #: rows per block when accumulating from an in-memory array: big enough for BLAS to run at
 #: full speed, small enough that the centered block copy stays a few tens of MB.
 DEFAULT_BLOCK_ROWS = 4096
+
+#: rows per block of the dense per-fold pass (:meth:`FoldMoments.from_arrays`): each block
+#: is one call of the block step that Dask chunks and files go through
+FOLD_BLOCK_ROWS = 1 << 16
 
 #: largest squared mean / variance of a column for which moments are accumulated about
 #: the origin and centered algebraically (relative rounding error at most ~11 eps).
@@ -333,12 +338,15 @@ class FoldMoments:
     ) -> FoldMoments:
         """Accumulate per-fold moments; every row is read exactly once.
 
-        The rows are taken in fold order (one stable sort of the ids, no copy of X) and
-        that sequence is cut into one contiguous slice per worker of
-        :func:`ridgekit._blas_split.blas_pass` (single-threaded BLAS each, no panel
-        synchronization between threads); a fold cut by a slice boundary is the exact
-        merge of its two pieces. Within a slice, a fold's rows that are contiguous in X
-        are read as a view, others gathered in bounded chunks.
+        Dense float64 X: blocks of :data:`FOLD_BLOCK_ROWS` rows, one contiguous run of
+        blocks per worker of :func:`ridgekit._blas_split.blas_pass` (single-threaded BLAS
+        each), each block through :func:`ridgekit._fold_block.moments_by_fold` -- the
+        block step of Dask chunks and files: its rows gathered fold by fold into a
+        buffer that stays in cache, one syrk per buffer -- and the blocks' folds merged
+        exactly, in row order. Otherwise the rows are taken in fold order (one stable
+        sort of the ids, no copy of X), that sequence cut into one slice per worker, a
+        fold's rows that are contiguous in X read as a view, others gathered in bounded
+        chunks.
         """
         Y = _as_2d_targets(Y)
         fold_ids = np.asarray(fold_ids)
@@ -346,8 +354,11 @@ class FoldMoments:
             raise ValueError(
                 f"fold_ids has shape {fold_ids.shape}; expected ({X.shape[0]},), one id per row"
             )
-        labels, inverse = np.unique(fold_ids, return_inverse=True)
+        labels, inverse = _fold_codes(fold_ids)
         n = X.shape[0]
+        if isinstance(X, np.ndarray) and X.dtype == np.float64 and Y.dtype == np.float64 \
+                and (sample_weight is None or np.asarray(sample_weight).dtype == np.float64):
+            return cls._by_row_blocks(X, Y, inverse, labels, sample_weight)
         order = np.argsort(inverse, kind="stable")
         starts = np.searchsorted(inverse[order], np.arange(labels.size + 1))
         nbytes = 0 if hasattr(X, "toarray") else X.shape[0] * X.shape[1] * X.itemsize
@@ -367,6 +378,34 @@ class FoldMoments:
         for piece in pieces:  # slices in row order: a deterministic merge order
             for k, m in piece:
                 folds[k] = m if folds[k] is None else folds[k].merge(m)
+        return cls(folds, labels)
+
+    @classmethod
+    def _by_row_blocks(cls, X, Y, codes, labels, sample_weight) -> FoldMoments:
+        from ridgekit._fold_block import moments_by_fold, rows_from_ids
+
+        n, K = X.shape[0], labels.size
+        step = FOLD_BLOCK_ROWS
+
+        def work(a: int, b: int) -> list[list[Moments | None]]:
+            acc: list[Moments | None] = [None] * K
+            for s in range(a, b, step):
+                e = min(b, s + step)
+                rows, bounds = rows_from_ids(codes[s:e], K)
+                parts = moments_by_fold(X[s:e], Y[s:e], _rows(sample_weight, s, e), rows,
+                                        bounds)
+                for k, m in enumerate(parts):
+                    if m.n_samples:
+                        acc[k] = m if acc[k] is None else acc[k].merge(m)
+            return [acc]
+
+        with blas_pass(X.nbytes) as workers:
+            pieces = split_sum(work, n, step, workers, list.__add__)
+        folds: list[Moments | None] = [None] * K
+        for piece in pieces:  # slices in row order: a deterministic merge order
+            for k, m in enumerate(piece):
+                if m is not None:
+                    folds[k] = m if folds[k] is None else folds[k].merge(m)
         return cls(folds, labels)
 
     @property
@@ -486,6 +525,19 @@ def _rows_moments(X, Y, rows: np.ndarray, sample_weight, block_rows: int) -> Mom
                                 else sample_weight[idx], block_rows)
         part = m if part is None else part.merge(m)
     return part
+
+
+def _fold_codes(fold_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(fold_ids, return_inverse=True)``; for integer ids in a small range by
+    a count and a lookup table (no sort of n ids: 0.13 s at n = 2e6)."""
+    if fold_ids.dtype.kind in "iu" and fold_ids.size:
+        lo, hi = int(fold_ids.min()), int(fold_ids.max())
+        if hi - lo < 1 << 16:
+            offset = (fold_ids - lo).astype(np.intp)
+            present = np.bincount(offset, minlength=hi - lo + 1) > 0
+            table = np.cumsum(present) - 1
+            return (np.flatnonzero(present) + lo).astype(fold_ids.dtype), table[offset]
+    return np.unique(fold_ids, return_inverse=True)
 
 
 def _rows(sample_weight, start, stop):

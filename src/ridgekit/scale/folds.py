@@ -26,6 +26,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ridgekit._fold_block import rows_from_ids
+
 __all__ = ["HashFolds", "ContiguousFolds", "splitmix64", "rows_by_fold"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -77,7 +79,7 @@ class _PositionFolds(ABC):
 
     def rows_by_fold(self, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
         """The rows of ``[start, stop)`` grouped by fold; see :func:`rows_by_fold`."""
-        return _rows_from_ids(self.ids(start, stop), self.n_splits)
+        return rows_from_ids(self.ids(start, stop), self.n_splits)
 
     def _check_n(self, n_samples: int) -> None:
         if n_samples < self.n_splits:
@@ -184,17 +186,6 @@ class ContiguousFolds(_PositionFolds):
         return f"ContiguousFolds(n_splits={self.n_splits}, n_samples={self.n_samples})"
 
 
-def _rows_from_ids(ids: np.ndarray, k: int) -> tuple[np.ndarray | None, np.ndarray]:
-    ids = np.asarray(ids)
-    if ids.size and np.any(ids[1:] < ids[:-1]):
-        # a stable sort of one-byte keys is a radix sort
-        order = np.argsort(ids.astype(np.uint8) if k < 256 else ids, kind="stable")
-    else:
-        order = None
-    counts = np.bincount(ids, minlength=k)[:k] if ids.size else np.zeros(k, dtype=np.intp)
-    return order, np.r_[0, np.cumsum(counts)].astype(np.intp)
-
-
 def rows_by_fold(folds, start: int, stop: int) -> tuple[np.ndarray | None, np.ndarray]:
     """The rows of the global range ``[start, stop)`` grouped by fold.
 
@@ -216,4 +207,4 @@ def rows_by_fold(folds, start: int, stop: int) -> tuple[np.ndarray | None, np.nd
     own = getattr(folds, "rows_by_fold", None)
     if own is not None:
         return own(start, stop)
-    return _rows_from_ids(folds.ids(start, stop), int(folds.n_splits))
+    return rows_from_ids(folds.ids(start, stop), int(folds.n_splits))

@@ -400,6 +400,7 @@ class FoldMoments:
             return [acc]
 
         with blas_pass(X.nbytes) as workers:
+            step = max(1, min(FOLD_BLOCK_ROWS, -(-n // workers)))  # a block per worker at least
             pieces = split_sum(work, n, step, workers, list.__add__)
         folds: list[Moments | None] = [None] * K
         for piece in pieces:  # slices in row order: a deterministic merge order

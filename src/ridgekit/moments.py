@@ -44,6 +44,10 @@ DEFAULT_BLOCK_ROWS = 4096
 #: rows per block of the dense per-fold pass (:meth:`FoldMoments.from_arrays`): each block
 #: is one call of the block step that Dask chunks and files go through
 FOLD_BLOCK_ROWS = 1 << 16
+#: ... for at most this many columns of [X | Y]: past it the (p + t)² accumulator of each
+#: ~1 MB buffer outweighs the buffer (measured: 1.4x slower at p = 500, 1.7-2.8x faster
+#: at p = 50-200)
+FOLD_BLOCK_MAX_COLUMNS = 256
 
 #: largest squared mean / variance of a column for which moments are accumulated about
 #: the origin and centered algebraically (relative rounding error at most ~11 eps).
@@ -338,7 +342,8 @@ class FoldMoments:
     ) -> FoldMoments:
         """Accumulate per-fold moments; every row is read exactly once.
 
-        Dense float64 X: blocks of :data:`FOLD_BLOCK_ROWS` rows, one contiguous run of
+        Dense float64 X of at most :data:`FOLD_BLOCK_MAX_COLUMNS` columns (with Y):
+        blocks of :data:`FOLD_BLOCK_ROWS` rows, one contiguous run of
         blocks per worker of :func:`ridgekit._blas_split.blas_pass` (single-threaded BLAS
         each), each block through :func:`ridgekit._fold_block.moments_by_fold` -- the
         block step of Dask chunks and files: its rows gathered fold by fold into a
@@ -357,6 +362,7 @@ class FoldMoments:
         labels, inverse = _fold_codes(fold_ids)
         n = X.shape[0]
         if isinstance(X, np.ndarray) and X.dtype == np.float64 and Y.dtype == np.float64 \
+                and X.shape[1] + Y.shape[1] <= FOLD_BLOCK_MAX_COLUMNS \
                 and (sample_weight is None or np.asarray(sample_weight).dtype == np.float64):
             return cls._by_row_blocks(X, Y, inverse, labels, sample_weight)
         order = np.argsort(inverse, kind="stable")

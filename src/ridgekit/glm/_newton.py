@@ -274,7 +274,20 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     """
     K = theta0.shape[1]
     theta = theta0.copy()
-    eta, gdata = (design.eta(theta), None) if start is None else start
+    # binomial on dense X by Cholesky: each step's η and the gradient there come from one
+    # pass over X (Design.step_rmatvec) instead of two
+    fused = mode == "exact" and K == 1 and not design.sparse
+
+    def resid(e, rows):
+        return family.state(e[:, None], Y[rows], w[rows])[0][:, 0]
+
+    if start is not None:
+        eta, gdata = start
+    elif fused:
+        eta = np.zeros((design.n, 1))
+        gdata = design.step_rmatvec(eta[:, 0], theta[:, 0], resid)[:, None]
+    else:
+        eta, gdata = design.eta(theta), None
     gnorm0 = None
     # sparse binomial: the Jacobi diagonal (one pass) is refreshed after every step -- it saves
     # more CG iterations (two passes each) than it costs; the first step of a warm start
@@ -312,7 +325,12 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
                 fac = penalized_factor(H, alpha, pen, K)
             prev_gnorm = gnorm
             step = -fac.solve(g.T.ravel()).reshape(K, -1).T
-            estep = design.eta(step)
+            if fused:
+                eta_new = eta.copy()
+                g_new = design.step_rmatvec(eta_new[:, 0], step[:, 0], resid)[:, None]
+                estep = eta_new - eta
+            else:
+                estep = design.eta(step)
         else:
             if per_step:
                 forcing = _forcing(forcing, gnorm, last_g, tol)
@@ -358,8 +376,10 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             fscale = max(abs(f), 1.0)
         last_g = gnorm
         theta = theta + t * step
-        eta = eta + t * estep
-        gdata = None
+        if mode == "exact" and fused and t == 1.0:
+            eta, gdata = eta_new, g_new
+        else:
+            eta, gdata = eta + t * estep, None
         it += 1
         if stalled >= 3:  # rounding level, and three steps without halving the gradient
             R, state = family.state(eta, Y, w)

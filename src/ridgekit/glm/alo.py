@@ -101,13 +101,16 @@ class _Group:
             np.float32)
         self.base = 1.0 - anchor.lam_a * anchor.nu
 
-    def keep(self, mask, rows):
+    def keep(self, mask, rows, with_u: bool = True):
+        """Keep the columns of ``mask``; without ``with_u`` U is dropped instead (the
+        next state evaluation makes it anew from E)."""
         cols = np.flatnonzero(mask)
         for k in ("idx", "C", "P", "g_prev"):
             setattr(self, k, np.take(getattr(self, k), cols, axis=-1))
         from ridgekit.glm._alo_kernels import take_columns
 
-        self.E, self.U = (take_columns(A, cols, rows) for A in (self.E, self.U))
+        self.E = take_columns(self.E, cols, rows)
+        self.U = take_columns(self.U, cols, rows) if with_u else None
         self.dE = None  # already applied by the state evaluation that precedes any keep
         self.gz, self.t, self.fresh = self.gz[mask], self.t[mask], self.fresh[mask]
 
@@ -204,7 +207,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
                 done.setdefault(id(an), (an, []))[1].append((j, g.E[:, fin], g.U[:, fin],
                                                              s[fin]))
                 keep = ~fin
-                g.keep(keep, rows)
+                g.keep(keep, rows, with_u=False)
                 live = np.flatnonzero(keep)  # columns of D still in play
                 G, Zg, dec2, lam = G[:, keep], Zg[:, keep], dec2[keep], lam[keep]
             else:
@@ -247,8 +250,8 @@ def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows) -> np.nda
     big = np.flatnonzero(t * mx > 1.0)
     if big.size:
         nu = g.anchor.nu
-        f0 = kern.loss_sums(kern.take_columns(g.E, big, rows),
-                            kern.take_columns(g.U, big, rows), w32, y32, rows)
+        Eb = kern.take_columns(g.E, big, rows)
+        f0 = kern.loss_sums(Eb, np.exp(-np.abs(Eb)), w32, y32, rows)
         f1 = kern.trial(g.E, dE, t[big], big, w32, y32, rows)
         c, p = g.C[:, big], Pd[:, big]
         pen0 = 0.5 * lam[big] * np.einsum("i,ij->j", nu, c * c)

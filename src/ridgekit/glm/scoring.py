@@ -16,31 +16,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ridgekit.glm._family import binomial_log_loss
+
 __all__ = ["BUILTIN_SCORES", "pointwise_error", "pointwise_errors", "set_error"]
 
 BUILTIN_SCORES = ("deviance", "log_loss", "accuracy", "roc_auc")
-
-
-def _binomial_log_loss(eta: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r""":math:`\ell = \log(1 + e^{-|z|}) + \max(-z, 0)`, :math:`z = \pm\eta` (+ for
-    y = 1): the same value as ``-log_expit(z)``, in place with numpy's vectorized exp and
-    log1p (about 6x faster, which matters at n x L values)."""
-    z = np.where(y > 0.5, eta, -eta)
-    out = np.abs(z)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    np.negative(z, out=z)
-    np.maximum(z, 0.0, out=z)
-    out += z
-    return out
 
 
 def pointwise_error(name: str, family, eta: np.ndarray, Y: np.ndarray):
     """Per-sample error (n,), or None when the measure does not split over samples."""
     if name in ("deviance", "log_loss"):
         if Y.shape[1] == 1 and eta.dtype == np.float64:
-            ll = _binomial_log_loss(eta[:, 0], Y[:, 0])
+            ll = binomial_log_loss(eta[:, 0], Y[:, 0])
         else:
             ll = family.pointwise(eta, Y)
         return 2.0 * ll if name == "deviance" else ll

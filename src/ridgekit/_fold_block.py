@@ -29,9 +29,6 @@ def rows_from_ids(ids: np.ndarray, k: int) -> tuple[np.ndarray | None, np.ndarra
     return order, np.r_[0, np.cumsum(counts)].astype(np.intp)
 
 
-
-
-
 #: bytes of the row buffer of :func:`gram_moments`: it stays in a core's L2 cache between
 #: the gather that fills it and the syrk that reads it
 _BUFFER_BYTES = 1 << 20

@@ -380,40 +380,29 @@ class FoldMoments:
 
         with blas_pass(nbytes) as workers:
             pieces = split_sum(lambda a, b: [work(a, b)], n, 1, workers, list.__add__)
-        folds: list[Moments | None] = [None] * labels.size
-        for piece in pieces:  # slices in row order: a deterministic merge order
-            for k, m in piece:
-                folds[k] = m if folds[k] is None else folds[k].merge(m)
-        return cls(folds, labels)
+        return cls(_merge_in_order(pieces, labels.size), labels)
 
     @classmethod
     def _by_row_blocks(cls, X, Y, codes, labels, sample_weight) -> FoldMoments:
         from ridgekit._fold_block import moments_by_fold, rows_from_ids
 
         n, K = X.shape[0], labels.size
-        step = FOLD_BLOCK_ROWS
 
-        def work(a: int, b: int) -> list[list[Moments | None]]:
-            acc: list[Moments | None] = [None] * K
+        def work(step: int, a: int, b: int) -> list[tuple[int, Moments]]:
+            out = []
             for s in range(a, b, step):
                 e = min(b, s + step)
                 rows, bounds = rows_from_ids(codes[s:e], K)
                 parts = moments_by_fold(X[s:e], Y[s:e], _rows(sample_weight, s, e), rows,
                                         bounds)
-                for k, m in enumerate(parts):
-                    if m.n_samples:
-                        acc[k] = m if acc[k] is None else acc[k].merge(m)
-            return [acc]
+                out += [(k, m) for k, m in enumerate(parts) if m.n_samples]
+            return out
 
         with blas_pass(X.nbytes) as workers:
             step = max(1, min(FOLD_BLOCK_ROWS, -(-n // workers)))  # a block per worker at least
-            pieces = split_sum(work, n, step, workers, list.__add__)
-        folds: list[Moments | None] = [None] * K
-        for piece in pieces:  # slices in row order: a deterministic merge order
-            for k, m in enumerate(piece):
-                if m is not None:
-                    folds[k] = m if folds[k] is None else folds[k].merge(m)
-        return cls(folds, labels)
+            pieces = split_sum(lambda a, b: [work(step, a, b)], n, step, workers,
+                               list.__add__)
+        return cls(_merge_in_order(pieces, K), labels)
 
     @property
     def n_folds(self) -> int:
@@ -532,6 +521,16 @@ def _rows_moments(X, Y, rows: np.ndarray, sample_weight, block_rows: int) -> Mom
                                 else sample_weight[idx], block_rows)
         part = m if part is None else part.merge(m)
     return part
+
+
+def _merge_in_order(pieces, K: int) -> list[Moments | None]:
+    """Each fold's moments merged from the ``(fold, moments)`` pairs of every worker's
+    slice, slices in row order: a deterministic merge order."""
+    folds: list[Moments | None] = [None] * K
+    for piece in pieces:
+        for k, m in piece:
+            folds[k] = m if folds[k] is None else folds[k].merge(m)
+    return folds
 
 
 def _fold_codes(fold_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

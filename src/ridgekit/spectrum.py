@@ -399,17 +399,23 @@ def _pow2_scale(norms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _extended_residuals(X, Y, coef, sqrt_w, weight, fit_intercept) -> np.ndarray:
-    """Weighted, centered residuals :math:`W^{1/2}(r - \\bar r)`, :math:`r = y - X\\beta`,
-    accumulated in extended precision (``numpy.longdouble``; 80-bit on x86) in row blocks,
-    so no copy of X in extended precision is ever whole."""
+def _raw_residuals_ext(X, Y, coef) -> np.ndarray:
+    """:math:`r = y - X\\beta` in extended precision (``numpy.longdouble``; 80-bit on
+    x86), in row blocks, so no copy of X in extended precision is ever whole."""
     ext = np.longdouble
-    n = X.shape[0]
     r = np.empty(Y.shape, dtype=ext)
     B = coef.astype(ext)
-    for start in range(0, n, _COLUMN_BLOCK):
+    for start in range(0, X.shape[0], _COLUMN_BLOCK):
         rows = slice(start, start + _COLUMN_BLOCK)
         r[rows] = Y[rows].astype(ext) - X[rows].astype(ext) @ B
+    return r
+
+
+def _extended_residuals(X, Y, coef, sqrt_w, weight, fit_intercept) -> np.ndarray:
+    """Weighted, centered residuals :math:`W^{1/2}(r - \\bar r)` of
+    :func:`_raw_residuals_ext`."""
+    ext = np.longdouble
+    r = _raw_residuals_ext(X, Y, coef)
     w = sqrt_w.astype(ext) ** 2
     if fit_intercept:
         r -= (w @ r) / ext(weight)
@@ -427,16 +433,11 @@ def _extended_normal_residual(X, Y, coef, sample_weight, fit_intercept) -> np.nd
     ext = np.longdouble
     n = X.shape[0]
     w = np.ones(n, dtype=ext) if sample_weight is None else np.asarray(sample_weight).astype(ext)
-    B = coef.astype(ext)
-    r = np.empty(Y.shape, dtype=ext)
-    xsum = np.zeros(X.shape[1], dtype=ext)
+    r = _raw_residuals_ext(X, Y, coef)
     blocks = [slice(s, s + _COLUMN_BLOCK) for s in range(0, n, _COLUMN_BLOCK)]
-    for rows in blocks:
-        Xb = X[rows].astype(ext)
-        r[rows] = Y[rows].astype(ext) - Xb @ B
-        xsum += w[rows] @ Xb
-    xbar = xsum / w.sum() if fit_intercept else np.zeros_like(xsum)
-    if fit_intercept:
+    xbar = np.zeros(X.shape[1], dtype=ext)
+    if fit_intercept:  # x̄ subtracted explicitly: Σ w x (r - r̄) alone cancels badly
+        xbar = sum(w[rows] @ X[rows].astype(ext) for rows in blocks) / w.sum()
         r -= (w @ r) / w.sum()
     g = np.zeros((X.shape[1], Y.shape[1]), dtype=ext)
     for rows in blocks:

@@ -52,7 +52,8 @@ class RowSplit:
     :func:`ridgekit._blas_split.blas_pass` (numpy's BLAS held at one thread), the GEMMs.
     Nothing then spins between the steps, and the single-threaded numpy work (exp, log1p,
     column takes) is split too. ``map(fn)`` runs ``fn(slice)`` on each slice, the first
-    in the calling thread.
+    in the calling thread. It is :func:`ridgekit._blas_split.split_sum` with the slices
+    and the thread pool kept for the whole path (some sixty calls), not made per call.
     """
 
     def __init__(self, n: int, workers: int):

@@ -25,7 +25,6 @@ from scipy.special import expit, log_expit
 __all__ = ["Binomial", "Multinomial", "family_for"]
 
 
-
 def binomial_log_loss(eta: np.ndarray, y: np.ndarray) -> np.ndarray:
     r""":math:`\ell = \log(1 + e^{-|z|}) + \max(-z, 0)`, :math:`z = \pm\eta` (+ for
     y = 1): the same value as ``-log_expit(z)``, in place with numpy's vectorized exp and

@@ -376,7 +376,7 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             fscale = max(abs(f), 1.0)
         last_g = gnorm
         theta = theta + t * step
-        if mode == "exact" and fused and t == 1.0:
+        if fused and t == 1.0:
             eta, gdata = eta_new, g_new
         else:
             eta, gdata = eta + t * estep, None

@@ -103,10 +103,9 @@ class Anchor:
             from ridgekit.glm._alo_kernels import SERIAL, matmul_rows, squares
 
             B = T[-design.p:].astype(np.float32)
-            rows = SERIAL if self._rows is None or not isinstance(X32, np.ndarray) \
-                else self._rows
-            U = matmul_rows(X32, B, rows) if isinstance(X32, np.ndarray) \
-                else np.ascontiguousarray(X32 @ B)
+            dense = isinstance(X32, np.ndarray)
+            rows = self._rows if dense and self._rows is not None else SERIAL
+            U = matmul_rows(X32, B, rows) if dense else np.ascontiguousarray(X32 @ B)
             S, q = squares(U, T[0] if design.fit_intercept else np.zeros(T.shape[1]), rows)
             if abs(float(self.D @ q) - want) <= 1e-5 * max(want, 1.0):
                 if self._keep_u:

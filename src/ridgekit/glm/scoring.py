@@ -45,15 +45,19 @@ def pointwise_errors(name: str, family, etas: np.ndarray, Y: np.ndarray):
     from ridgekit._blas_split import blas_workers, split_sum
 
     L = len(etas)
-    if L == 0 or pointwise_error(name, family, etas[0][:1], Y[:1]) is None:
+    first = pointwise_error(name, family, etas[0], Y) if L else None
+    if first is None:
         return None
     out = np.empty((L, Y.shape[0]))
+    out[0] = first
 
-    def work(a: int, b: int) -> None:
-        for i in range(a, b):
+    def work(a: int, b: int) -> None:  # sets 1 + a .. b of the other L - 1
+        for i in range(1 + a, 1 + b):
             out[i] = pointwise_error(name, family, etas[i], Y)
 
-    split_sum(work, L, 1, blas_workers() if out.size >= 1 << 20 else 1, lambda a, b: None)
+    if L > 1:
+        split_sum(work, L - 1, 1, blas_workers() if out.size >= 1 << 20 else 1,
+                  lambda a, b: None)
     return out
 
 

@@ -70,7 +70,8 @@ class Problem:
     def K(self) -> int:
         return self.Y.shape[1]
 
-    def solve(self, alpha: float, theta0: np.ndarray, hessian0=None) -> NewtonResult:
+    def solve(self, alpha: float, theta0: np.ndarray, hessian0=None,
+              start: tuple | None = None) -> NewtonResult:
         r"""Newton from ``theta0``.
 
         When ``theta0`` is the previous solve's solution (a warm start along a path), the
@@ -85,11 +86,13 @@ class Problem:
 
         (binomial; its η extrapolated the same way, no pass over X) starts instead when
         it has the lower objective at the new λ -- on a log-spaced grid it often already
-        meets ``tol``, halving the Newton steps of a path.
+        meets ``tol``, halving the Newton steps of a path. ``start`` = (η, data gradient)
+        at ``theta0`` may also be given (:func:`ridgekit.glm.anchor.float32_hessian`).
         """
         last = self._last
-        warm = last is not None and theta0 is last.theta and last.data_grad is not None
-        start = (last.eta, last.data_grad) if warm else None
+        warm = start is None and last is not None and theta0 is last.theta \
+            and last.data_grad is not None
+        start = (last.eta, last.data_grad) if warm else start
         if warm and self._prev is not None and self.K == 1:
             pred = self._predict(float(alpha), theta0, last)
             if pred is not None:

@@ -277,11 +277,13 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         """Solve the chosen λ to ``tol`` (from the path's solution) and store it there."""
         if path.grad_norm[i] <= problem.tol:
             return
-        hessian0 = None
+        hessian0 = start = None
         if problem.K == 1 and problem.mode == "exact" and not problem.design.sparse:
-            hessian0 = float32_hessian(problem, path._theta[i])  # no float64 Gram
+            # no float64 Gram; η and the gradient from the same pass over X
+            hessian0, *start = float32_hessian(problem, path._theta[i])
         try:
-            res = problem.solve(path.alphas[i], path._theta[i], hessian0=hessian0)
+            res = problem.solve(path.alphas[i], path._theta[i], hessian0=hessian0,
+                                start=start)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
         if not res.converged:

@@ -13,7 +13,7 @@ from scipy.special import expit
 from ridgekit.glm import _alo_kernels as kern
 from ridgekit.glm.alo import _solve_batched, alo_path
 from ridgekit.glm.anchor import _gram32, float32_hessian
-from ridgekit.glm.scoring import pointwise_error, pointwise_errors
+from ridgekit.glm.scoring import pointwise_curve, pointwise_error
 from ridgekit.linear_model import LogisticRidge
 from ridgekit.linear_model._logistic import build_problem
 from ridgekit.select import summarize_folds, summarize_samples
@@ -108,12 +108,25 @@ def test_leave_one_out_summary_is_summarize_folds_with_one_fold_per_sample(rng):
 
 
 @pytest.mark.parametrize("name", ["deviance", "log_loss", "accuracy", "roc_auc"])
-def test_pointwise_errors_equal_one_call_per_set(rng, name):
+@pytest.mark.parametrize("zeros", [False, True])
+def test_pointwise_curve_equals_errors_then_summary(rng, name, zeros):
     problem, X, y = _problem(rng, n=40_000, p=3)
     etas = rng.normal(size=(30, 40_000, 1)) * 2.0  # >= 2**20 values: split over threads
-    got = pointwise_errors(name, problem.family, etas, problem.Y)
+    w = rng.uniform(0.5, 2.0, 40_000)
+    if zeros:
+        w[::7] = 0.0
+    got = pointwise_curve(name, problem.family, etas, problem.Y, w, keep=True)
     if name == "roc_auc":
         assert got is None
         return
+    # brute force: one call per set, then the weighted mean and the standard error
+    # over the samples of positive weight, written out
     want = np.array([pointwise_error(name, problem.family, e, problem.Y) for e in etas])
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got[2], want)
+    pos = w > 0
+    wn = w[pos] / w[pos].sum()
+    mean = want[:, pos] @ wn
+    se = np.sqrt(((want[:, pos] - mean[:, None]) ** 2 @ wn) / (pos.sum() - 1))
+    np.testing.assert_allclose(got[0], mean, rtol=1e-12)
+    np.testing.assert_allclose(got[1], se, rtol=1e-10)
+    assert pointwise_curve(name, problem.family, etas, problem.Y, w)[2] is None

@@ -16,7 +16,8 @@ import numba
 import numpy as np
 
 __all__ = ["RowSplit", "SERIAL", "advance", "state", "curvature", "finish", "loss_sums",
-           "trial", "line_derivatives", "squares", "matmul_rows", "gram_rows", "take_columns"]
+           "trial", "line_derivatives", "binomial_nll", "squares", "matmul_rows",
+           "gram_rows", "take_columns"]
 
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
@@ -329,6 +330,41 @@ def finish(E, U, H, h0, w, y, cols, out, rows: RowSplit = SERIAL):
         _finish(Es.size, Es, U[sl], H[sl], h0, w[sl], y[sl], cols, out, r0, acc)
         return acc.sum(axis=0)
     return rows.sum(part)
+
+
+def _nll_start_loop(etas, y, out):
+    L, n = etas.shape
+    for k in range(L):
+        for i in range(n):
+            out[k, i] = -abs(etas[k, i])
+
+
+def _nll_end_loop(etas, y, out):
+    L, n = etas.shape
+    for k in range(L):
+        for i in range(n):
+            z = etas[k, i] if y[i] > 0.5 else -etas[k, i]
+            out[k, i] += max(-z, 0.0)
+
+
+_nll_start, _nll_end = _Kernel(_nll_start_loop), _Kernel(_nll_end_loop)
+
+
+def binomial_nll(etas, y, rows: RowSplit = SERIAL) -> np.ndarray:
+    r"""Binomial log-loss :math:`\ell = \log(1 + e^{-|z|}) + \max(-z, 0)`, :math:`z =
+    \pm\eta` (+ for y = 1), of L sets of linear predictors (L, n) float64 at once:
+    :func:`ridgekit.glm._family.binomial_log_loss` in two row loops and numpy's exp and
+    log1p over each worker's columns (3-4x faster than L calls at n = 100,000)."""
+    out = np.empty(etas.shape)
+
+    def part(sl):
+        o = out[:, sl]
+        _nll_start(o.size, etas[:, sl], y[sl], o)
+        np.exp(o, out=o)
+        np.log1p(o, out=o)
+        _nll_end(o.size, etas[:, sl], y[sl], o)
+    rows.map(part)
+    return out
 
 
 def _squares_loop(U, b, S, q):

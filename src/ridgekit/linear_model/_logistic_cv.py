@@ -24,14 +24,14 @@ from ridgekit.glm import (
 from ridgekit.glm._problem import EXACT_LIMIT
 from ridgekit.glm.anchor import anchored_path, float32_hessian
 from ridgekit.glm.folds import fold_paths
-from ridgekit.glm.scoring import pointwise_errors
+from ridgekit.glm.scoring import pointwise_curve
 from ridgekit.linear_model._logistic import (
     LogisticClassifierBase,
     LogisticRidge,
     build_problem,
 )
 from ridgekit.linear_model._logistic_enet_cv import enet_ratios, fit_enet_cv
-from ridgekit.select import Selection, as_splits, summarize_folds, summarize_samples
+from ridgekit.select import Selection, as_splits, summarize_folds
 
 __all__ = ["LogisticRidgeCV"]
 
@@ -316,13 +316,13 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
     def _pointwise_selection(self, name, problem, loo_eta, grid, classes, codes, eval_w,
                              X, df) -> Selection:
         criterion = self.cv
-        E = pointwise_errors(name, problem.family, loo_eta, problem.Y) \
-            if name in BUILTIN_SCORES else None  # (L, n)
-        if E is not None:
-            pos = eval_w > 0
-            mean, se = summarize_samples(E if pos.all() else E[:, pos], eval_w[pos])
+        curve = pointwise_curve(name, problem.family, loo_eta, problem.Y, eval_w,
+                                keep=self.store_cv_results) \
+            if name in BUILTIN_SCORES else None
+        if curve is not None:
+            mean, se, E = curve
             if self.store_cv_results:
-                self.cv_results_ = E.T
+                self.cv_results_ = E.T  # (n, L)
         else:
             mean = np.array([self._set_error(name, problem, e, slice(None), classes, codes,
                                              eval_w, X) for e in loo_eta])

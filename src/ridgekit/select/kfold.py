@@ -91,11 +91,12 @@ def summarize_folds(mse: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
     return F.summarize_folds(np.asarray(mse, dtype=float), np.asarray(weights, dtype=float))
 
 
-def summarize_samples(errors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
-                                                                         np.ndarray]:
+def summarize_samples(errors: np.ndarray, weights: np.ndarray, *,
+                      overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """:func:`summarize_folds` with every sample its own fold (leave-one-out): errors
     (L, n) and weights (n,) -> mean and standard error (L,), from two matrix-vector
-    products instead of (n, L, 1) temporaries.
+    products instead of (n, L, 1) temporaries (``overwrite``: float64 ``errors`` is
+    their workspace, and is lost).
 
     .. math:: \\bar e_l = \\sum_i \\tilde w_i e_{li}, \\qquad
               \\mathrm{se}_l = \\sqrt{\\frac{\\sum_i \\tilde w_i (e_{li}-\\bar e_l)^2}{n-1}},
@@ -104,7 +105,7 @@ def summarize_samples(errors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarr
     errors = np.asarray(errors, dtype=float)
     wn = np.asarray(weights, dtype=float) / float(np.sum(weights))
     mean = errors @ wn
-    dev = errors - mean[:, None]
+    dev = np.subtract(errors, mean[:, None], out=errors if overwrite else None)
     np.multiply(dev, dev, out=dev)
     return mean, np.sqrt((dev @ wn) / (errors.shape[1] - 1))
 

@@ -79,6 +79,14 @@ def test_float32_hessian_is_the_gram_at_theta(rng, fit_intercept):
         np.testing.assert_allclose(_gram32(X.astype(np.float32), D, fit_intercept, rows),
                                    _gram32(X.astype(np.float32), D, fit_intercept),
                                    rtol=1e-6, atol=1e-6)
+        # with a right-hand side: the same Gram, and A^T rhs from the same blocks
+        rhs = rng.normal(size=5000)
+        G, product = _gram32(X.astype(np.float32), D, fit_intercept, rows, rhs)
+        A = np.column_stack([np.ones(5000), X]) if fit_intercept else X
+        np.testing.assert_allclose(G, A.T @ (A * D[:, None]), rtol=1e-5,
+                                   atol=1e-5 * np.abs(G).max())
+        np.testing.assert_allclose(product, A.T @ rhs, rtol=1e-5,
+                                   atol=1e-5 * np.abs(A.T @ rhs).max())
     finally:
         rows.close()
 

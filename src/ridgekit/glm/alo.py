@@ -165,7 +165,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
     p0 = expit(eta0)
     lam_a = float(np.exp(np.median(np.log(lam_all))))  # any λ > 0 gives the same basis
     first = Anchor(design, pen, w * p0 * (1.0 - p0), lam_a, True, X32, keep_u=True,
-                   rows=rows)
+                   rows=rows, rhs=w * (p0 - y))  # the null model's data gradient too
     anchors = [first]
     order = np.argsort(-lam_all, kind="stable")  # the large λ converge first
     g0 = _Group(first, order, np.repeat(first.T.T @ (first.M @ theta0)[:, None], L, 1),
@@ -200,8 +200,11 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
         for g, (R, D, s, _rho) in zip(groups, states, strict=True):
             lam = lam_all[g.idx]
             an = g.anchor
-            # (R, D have one column at the start, shared by every λ)
-            G = kern.gram_rows(an.U, R, rows) + lam * an.nu[:, None] * g.C
+            # (R, D have one column at the start, shared by every λ; U^T R is then
+            # T^T A^T R, from the anchor's own pass over X)
+            data = kern.gram_rows(an.U, R, rows) if it or an.rhs_product is None \
+                else (an.T.T @ an.rhs_product)[:, None]
+            G = data + lam * an.nu[:, None] * g.C
             F = g.filt(lam, s)
             Zg = F * G
             dec2 = np.einsum("ij,ij->j", Zg, G)

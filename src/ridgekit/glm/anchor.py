@@ -53,10 +53,17 @@ class Anchor:
     """Eigenbasis of the pencil :math:`(H_a + \\lambda_aC, C)` at one IRLS state."""
 
     def __init__(self, design, pen: np.ndarray, D: np.ndarray, lam_a: float,
-                 leverages: bool, X32=None, keep_u: bool = False, rows=None):
+                 leverages: bool, X32=None, keep_u: bool = False, rows=None,
+                 rhs: np.ndarray | None = None):
         self._rows = rows  # a RowSplit of the batched path (glm/_alo_kernels.py), or None
-        H = _gram32(X32, D, design.fit_intercept, rows) if isinstance(X32, np.ndarray) \
-            else design.gram(D)
+        #: A^T rhs from the pass that forms the Gram (float32 X; dense only), else None
+        self.rhs_product = None
+        if isinstance(X32, np.ndarray):
+            H = _gram32(X32, D, design.fit_intercept, rows, rhs)
+            if rhs is not None:
+                H, self.rhs_product = H
+        else:
+            H = design.gram(D)
         M = H.copy()
         idx = np.arange(pen.size)
         M[idx, idx] += lam_a * pen
@@ -158,13 +165,16 @@ class Anchor:
         return out
 
 
-def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None) -> np.ndarray:
+def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
+            rhs: np.ndarray | None = None):
     """:math:`A^T\\mathrm{diag}(D)A` from float32 X (about twice as fast as float64):
     symmetric float32 products over row blocks of 2048, summed in float64 (relative
     error about 1e-6, far below what an anchor's model needs). The rows are split over
     ``rows`` (a :class:`ridgekit.glm._alo_kernels.RowSplit`); without one, over the
     workers of :func:`ridgekit._blas_split.blas_pass` (one single-threaded syrk per
-    worker: 2.2x faster than one two-threaded syrk per block at n = 100,000, p = 100)."""
+    worker: 2.2x faster than one two-threaded syrk per block at n = 100,000, p = 100).
+    With ``rhs`` (n,), also :math:`A^T` rhs from the same blocks, while they are in
+    cache: returns ``(G, A^T rhs)``."""
     from ridgekit._blas_split import blas_pass, split_sum
 
     n, p = X32.shape
@@ -172,14 +182,19 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None) -> n
     const = bool(np.all(D == D[0]))
 
     def work(a: int, b: int) -> np.ndarray:
-        G = np.zeros((d, d))
+        G = np.zeros((d + (rhs is not None), d))  # the last row: A^T rhs
         for start in range(a, b, _GRAM_BLOCK):
             Xb = X32[start:min(b, start + _GRAM_BLOCK)]
             Db = D[start:min(b, start + _GRAM_BLOCK)]
             Z = Xb if const else Xb * np.sqrt(Db).astype(np.float32)[:, None]
-            G[-p:, -p:] += Z.T @ Z
+            G[d - p:d, -p:] += Z.T @ Z
             if fit_intercept:
                 G[0, 1:] += Db.astype(np.float32) @ Xb
+            if rhs is not None:
+                rb = rhs[start:min(b, start + _GRAM_BLOCK)]
+                G[d, -p:] += rb.astype(np.float32) @ Xb
+                if fit_intercept:
+                    G[d, 0] += rb.sum()
         return G
 
     if rows is not None:
@@ -187,12 +202,13 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None) -> n
     else:
         with blas_pass(X32.nbytes) as workers:
             G = split_sum(work, n, _GRAM_BLOCK, workers, np.add)
+    G, product = (G[:d], G[d]) if rhs is not None else (G, None)
     if const:
         G[-p:, -p:] *= D[0]
     if fit_intercept:
         G[1:, 0] = G[0, 1:]
         G[0, 0] = D.sum()
-    return G
+    return G if rhs is None else (G, product)
 
 
 def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,

@@ -59,8 +59,7 @@ def main(argv=None) -> int:
     B = rng.normal(size=(d, L)).astype(np.float32)
     E = (U @ B).astype(np.float32)
     w32, y32 = np.ones(n, np.float32), y.astype(np.float32)
-    Ue = kern.advance(E, E, np.zeros(L, np.float32))
-    R, Dm, _, _ = kern.state(E, Ue, w32, y32, w32, w32)
+    Ue, R, Dm, _, _ = kern.advance_state(E, E, np.zeros(L, np.float32), w32, y32, w32, w32)
     out = np.empty((L, n, 1))
     cols = np.arange(L)
 
@@ -79,8 +78,8 @@ def main(argv=None) -> int:
         "(ii) U = AT and U∘U": lambda: kern.squares(np.ascontiguousarray(X32 @ T),
                                                    np.zeros(d)),
         "(iii) one iteration: η = UC": lambda: U @ B,
-        "(iii) one iteration: state": lambda: kern.state(E, kern.advance(
-            E, E, np.zeros(L, np.float32)), w32, y32, w32, w32),
+        "(iii) one iteration: state": lambda: kern.advance_state(
+            E, E, np.zeros(L, np.float32), w32, y32, w32, w32),
         "(iii) one iteration: UᵀR": lambda: U.T @ R,
         "(iv) leverages (U∘U)F": lambda: S @ B,
         "(iv) ALO predictors, df": lambda: kern.finish(E, Ue, E, 0, w32, y32, cols, out),

@@ -138,3 +138,26 @@ def test_pointwise_curve_equals_errors_then_summary(rng, name, zeros):
     np.testing.assert_allclose(got[0], mean, rtol=1e-12)
     np.testing.assert_allclose(got[1], se, rtol=1e-10)
     assert pointwise_curve(name, problem.family, etas, problem.Y, w)[2] is None
+
+
+def test_advance_state_is_the_step_then_the_logistic_state(rng):
+    n, m = 3 * kern._CHUNK + 123, 5  # several blocks per slice, and a short last one
+    E = rng.normal(size=(n, m)).astype(np.float32) * 3.0
+    dE = rng.normal(size=(n, m)).astype(np.float32)
+    t = rng.uniform(0.1, 2.0, m).astype(np.float32)
+    w, q, iqa = (rng.uniform(0.5, 2.0, n).astype(np.float32) for _ in range(3))
+    y = (rng.uniform(size=n) < 0.4).astype(np.float32)
+    e = E.astype(np.float64) + dE.astype(np.float64) * t  # references in float64
+    p = expit(e)
+    D = w[:, None] * p * (1.0 - p)
+    rows = kern.RowSplit(n, 2)
+    try:
+        U, R, Dk, a, b = kern.advance_state(E, dE, t, w, y, q, iqa, rows)
+    finally:
+        rows.close()
+    np.testing.assert_allclose(E, e, rtol=1e-6, atol=1e-6)  # E moved in place
+    np.testing.assert_allclose(U, np.exp(-np.abs(e)), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(R, w[:, None] * (p - y[:, None]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(Dk, D, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(a, q @ D, rtol=1e-5)
+    np.testing.assert_allclose(b, iqa @ (D * D), rtol=1e-5)

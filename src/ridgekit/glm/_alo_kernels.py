@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["RowSplit", "SERIAL", "advance", "state", "curvature", "finish", "loss_sums",
+__all__ = ["RowSplit", "SERIAL", "state", "advance_state", "curvature", "finish", "loss_sums",
            "trial", "line_derivatives", "binomial_nll", "squares", "matmul_rows",
            "gram_rows", "take_columns"]
 
@@ -130,18 +130,6 @@ def _advance_loop(E, dE, t, U):
 _advance = _Kernel(_advance_loop)
 
 
-def advance(E, dE, t, rows: RowSplit = SERIAL):
-    r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`; returns
-    :math:`u = e^{-|E|}` (float32)."""
-    U = np.empty_like(E)
-
-    def part(sl):
-        _advance(E[sl].size, E[sl], dE[sl], t, U[sl])
-        np.exp(U[sl], out=U[sl])
-    rows.map(part)
-    return U
-
-
 def _state_loop(E, U, w, y, q, iqa, R, D, acc):
     n, m = E.shape
     for c in numba.prange(acc.shape[0]):
@@ -176,6 +164,27 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
         return acc.sum(axis=0)
     s = rows.sum(part)
     return R, D, s[0], s[1]
+
+
+def advance_state(E, dE, t, w, y, q, iqa, rows: RowSplit = SERIAL):
+    r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`, then :func:`state` at
+    the new E, block by block of rows while the block is in cache: returns ``(U, R, D,
+    a, b)`` with :math:`U = e^{-|E|}` (float32)."""
+    m = E.shape[1]
+    U, R, D = np.empty_like(E), np.empty_like(E), np.empty_like(E)
+
+    def part(sl):
+        a, b = sl.indices(E.shape[0])[:2]
+        acc = _acc(b - a, 2, m)
+        for c, start in enumerate(range(a, b, _CHUNK)):
+            r = slice(start, min(b, start + _CHUNK))
+            Eb, Ub = E[r], U[r]
+            _advance(Eb.size, Eb, dE[r], t, Ub)
+            np.exp(Ub, out=Ub)
+            _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], R[r], D[r], acc[c:c + 1])
+        return acc.sum(axis=0)
+    s = rows.sum(part)
+    return U, R, D, s[0], s[1]
 
 
 def _curvature_loop(D, cols, dE, acc):

@@ -186,9 +186,9 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
                 rows.map(lambda sl, U=g.U, u=u0: np.copyto(U[sl], u[sl]))
                 states.append((R, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
                 continue
-            g.U = kern.advance(g.E, g.dE, g.t, rows)
+            g.U, R, D, a, b = kern.advance_state(g.E, g.dE, g.t, w32, y32, g.q32, g.iqa,
+                                                 rows)
             g.dE = None
-            R, D, a, b = kern.state(g.E, g.U, w32, y32, g.q32, g.iqa, rows)
             states.append((R, D) + g.rho(a, b))
         if it and len(anchors) < max_anchors:
             rmax = [st[3].max() if st[3].size else 0.0 for st in states]

@@ -161,3 +161,20 @@ def test_advance_state_is_the_step_then_the_logistic_state(rng):
     np.testing.assert_allclose(Dk, D, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(a, q @ D, rtol=1e-5)
     np.testing.assert_allclose(b, iqa @ (D * D), rtol=1e-5)
+
+
+def test_direction_is_the_product_and_its_curvatures(rng):
+    n, d, m = 2 * kern._CHUNK + 77, 7, 4
+    U = rng.normal(size=(n, d)).astype(np.float32)
+    P = rng.normal(size=(d, m)).astype(np.float32)
+    D = rng.uniform(0.0, 0.25, (n, 6)).astype(np.float32)
+    cols = np.array([5, 0, 2, 2])  # the columns of D that each direction continues
+    rows = kern.RowSplit(n, 2)
+    try:
+        dE, kap, mx = kern.direction(U, P, D, cols, rows)
+    finally:
+        rows.close()
+    ref = U.astype(np.float64) @ P.astype(np.float64)
+    np.testing.assert_allclose(dE, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(kap, np.einsum("ij,ij->j", D[:, cols], ref * ref), rtol=1e-5)
+    np.testing.assert_allclose(mx, np.abs(ref).max(axis=0), rtol=1e-5)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["RowSplit", "SERIAL", "state", "advance_state", "curvature", "finish", "loss_sums",
+__all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish", "loss_sums",
            "trial", "line_derivatives", "binomial_nll", "squares", "matmul_rows",
            "gram_rows", "take_columns"]
 
@@ -202,17 +202,25 @@ def _curvature_loop(D, cols, dE, acc):
 _curvature = _Kernel(_curvature_loop)
 
 
-def curvature(D, cols, dE, rows: RowSplit = SERIAL):
-    r""":math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
-    D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column."""
+def direction(U, P, D, cols, rows: RowSplit = SERIAL):
+    r""":math:`dE = UP` and, while each block of rows is in cache, the curvatures
+    :math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
+    D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column: returns
+    ``(dE, κ, max)``."""
     cols = np.asarray(cols, np.int64)
+    m = P.shape[1]
+    dE = np.empty((U.shape[0], m), np.result_type(U, P))
 
     def part(sl):
-        acc = _acc(dE[sl].shape[0], 2, dE.shape[1])
-        _curvature(dE[sl].size, D[sl], cols, dE[sl], acc)
+        a, b = sl.indices(U.shape[0])[:2]
+        acc = _acc(b - a, 2, m)
+        for c, start in enumerate(range(a, b, _CHUNK)):
+            r = slice(start, min(b, start + _CHUNK))
+            np.matmul(U[r], P, out=dE[r])
+            _curvature(dE[r].size, D[r], cols, dE[r], acc[c:c + 1])
         return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
     parts = rows.map(part)
-    return sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)
+    return dE, sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)
 
 
 def _loss_sums_loop(E, L1, w, y, acc):

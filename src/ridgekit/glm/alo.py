@@ -233,8 +233,8 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
             slope = np.einsum("ij,ij->j", Pd, G)
             bad = slope >= 0
             Pd[:, bad], slope[bad] = -Zg[:, bad], -dec2[bad]
-            dE = kern.matmul_rows(an.U, Pd.astype(np.float32), rows)
-            kap, mx = kern.curvature(D, live if D.shape[1] > 1 else 0 * live, dE, rows)
+            dE, kap, mx = kern.direction(an.U, Pd.astype(np.float32), D,
+                                         live if D.shape[1] > 1 else 0 * live, rows)
             kap = kap + lam * np.einsum("i,ij->j", an.nu, Pd * Pd)
             t = _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows)
             g.C += Pd * t

@@ -300,3 +300,57 @@ def test_dual_direct_solve_against_dense(rng, case):
         scale = np.abs(coef).max()
         np.testing.assert_allclose(fit.coef_[k], coef, rtol=1e-8, atol=1e-10 * scale)
         np.testing.assert_allclose(fit.intercept_[k], b0, rtol=1e-8, atol=1e-8)
+
+
+_QUIET_SCRIPT = r"""
+import json, os, threading
+import numpy as np
+import ridgekit._blas_split as bs
+
+def native_threads():
+    return len(os.listdir("/proc/self/task"))
+
+rng = np.random.default_rng(0)
+A = rng.normal(size=(500, 500))
+out = {"shutdowns": len(bs._openblas_shutdowns())}
+A @ A  # starts numpy's OpenBLAS pool
+out["running"] = native_threads()
+out["quiet"] = bs.quiet_blas_workers()
+out["after"] = native_threads()
+out["product_err"] = float(np.abs(A @ A - np.einsum("ij,jk->ik", A, A)).max())
+out["restarted"] = native_threads()
+stop = threading.Event()
+t = threading.Thread(target=stop.wait)
+t.start()
+out["with_thread"] = bs.quiet_blas_workers()
+out["with_thread_count"] = native_threads()
+stop.set()
+t.join()
+print(json.dumps(out))
+"""
+
+
+def test_quiet_blas_workers_stops_the_pool_only_when_alone():
+    """Run in a fresh interpreter (pytest-xdist keeps threads of its own): the idle
+    OpenBLAS workers are joined (fewer native threads, counted in /proc), the next
+    product starts them again and is still right (against einsum), and nothing is done
+    while another Python thread is alive."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.isdir("/proc/self/task") or bs.blas_workers() < 2:
+        pytest.skip("needs Linux and a multi-threaded pthreads OpenBLAS under numpy")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    res = subprocess.run([sys.executable, "-c", _QUIET_SCRIPT], capture_output=True,
+                         text=True, env=env, timeout=120, check=True)
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    if not got["shutdowns"]:
+        pytest.skip("this OpenBLAS exports no blas_thread_shutdown_")
+    assert got["quiet"] is True
+    assert got["after"] < got["running"]
+    assert got["restarted"] > got["after"]  # the pool exists again
+    assert got["product_err"] < 1e-10
+    assert got["with_thread"] is False
+    assert got["with_thread_count"] == got["restarted"] + 1

@@ -32,7 +32,8 @@ from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["blas_pass", "split_sum", "row_gram", "blas_workers", "MIN_SPLIT_BYTES"]
+__all__ = ["blas_pass", "split_sum", "row_gram", "blas_workers", "quiet_blas_workers",
+           "MIN_SPLIT_BYTES"]
 
 T = TypeVar("T")
 
@@ -95,11 +96,57 @@ def blas_pass(nbytes: int) -> Iterator[int]:
     try:
         # the context form also hands back threadpoolctl's 'controlling thread' on exit
         ctl = _numpy_blas_controller()
+        quiet = False
         with ctl.limit(limits=1):
             effective = all(c.num_threads == 1 for c in ctl.lib_controllers)
+            if effective:
+                quiet = quiet_blas_workers()
             yield workers if effective else 1  # not effective: the count is unchanged
+        if quiet:  # restoring the count restarted numpy's pool: its new threads spin too
+            quiet_blas_workers()
     finally:
         _PASS_LOCK.release()
+
+
+def _openblas_shutdowns() -> list:
+    """``blas_thread_shutdown_`` of every OpenBLAS with its own pthreads pool loaded in
+    the process (numpy's and scipy's wheels each bundle one), found once."""
+    if not _SHUTDOWNS:
+        found = []
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            for c in ThreadpoolController().select(internal_api="openblas").lib_controllers:
+                fn = getattr(getattr(c, "dynlib", None), "blas_thread_shutdown_", None)
+                if c.threading_layer == "pthreads" and fn is not None:
+                    found.append(fn)
+        except Exception:  # pragma: no cover - threadpoolctl missing or changed
+            found = []
+        _SHUTDOWNS.append(found)
+    return _SHUTDOWNS[0]
+
+
+_SHUTDOWNS: list = []
+
+
+def quiet_blas_workers() -> bool:
+    """Stop the idle worker threads of the process's OpenBLAS pools; True if it did.
+
+    After each multi-threaded call OpenBLAS's workers spin on the CPU for about 0.1 s
+    (``OPENBLAS_THREAD_TIMEOUT``, read only when the library loads) before they sleep; a
+    split pass started in that window shares its cores with them (measured at n =
+    100,000, p = 100: the batched ALO path 35-40 ms slower, 100 ms more CPU, right after
+    one 300 x 300 product). ``blas_thread_shutdown_`` -- what OpenBLAS itself calls
+    before a fork -- joins them; the next multi-threaded call starts them again (about
+    a millisecond). Done only while this is the process's only Python thread: a BLAS
+    call running in another thread could still own a worker.
+    """
+    if threading.active_count() != 1:
+        return False
+    fns = _openblas_shutdowns()
+    for fn in fns:
+        fn()
+    return bool(fns)
 
 
 def split_sum(work: Callable[[int, int], T], size: int, unit: int, workers: int,

@@ -178,3 +178,24 @@ def test_direction_is_the_product_and_its_curvatures(rng):
     np.testing.assert_allclose(dE, ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(kap, np.einsum("ij,ij->j", D[:, cols], ref * ref), rtol=1e-5)
     np.testing.assert_allclose(mx, np.abs(ref).max(axis=0), rtol=1e-5)
+
+
+def test_basis_rows_and_leverage_rows_against_float64(rng):
+    """U = XB + 1bᵀ with its squared row norms in one blocked pass, and (U∘U)F from U
+    with the squares formed per block: both against float64 products."""
+    n, p, d, m = 2 * kern._CHUNK + 311, 9, 10, 6  # blocks of two slices, a short last one
+    X = rng.normal(size=(n, p)).astype(np.float32)
+    B = rng.normal(size=(p, d)).astype(np.float32)
+    b = rng.normal(size=d)
+    F = rng.uniform(0.1, 3.0, (d, m))
+    U64 = X.astype(np.float64) @ B.astype(np.float64) + b
+    rows = kern.RowSplit(n, 2)
+    try:
+        U, q = kern.basis_rows(X, B, b, rows)
+        H = kern.leverage_rows(U, F, rows)
+    finally:
+        rows.close()
+    assert U.dtype == np.float32 and q.dtype == np.float64 and H.shape == (n, m)
+    np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(q, (U64 ** 2).sum(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(H, (U64 ** 2) @ F, rtol=1e-4)

@@ -16,8 +16,8 @@ import numba
 import numpy as np
 
 __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish", "loss_sums",
-           "trial", "line_derivatives", "binomial_nll", "squares", "matmul_rows",
-           "gram_rows", "take_columns"]
+           "trial", "line_derivatives", "binomial_nll", "squares", "basis_rows",
+           "leverage_rows", "matmul_rows", "gram_rows", "take_columns"]
 
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
@@ -397,7 +397,18 @@ def _squares_loop(U, b, S, q):
         q[i] = acc
 
 
-_squares = _Kernel(_squares_loop)
+def _shift_norms_loop(U, b, q):
+    n, d = U.shape
+    for i in numba.prange(n):
+        acc = 0.0
+        for j in range(d):
+            u = U[i, j] + b[j]
+            U[i, j] = u
+            acc += u * u
+        q[i] = acc
+
+
+_squares, _shift_norms = _Kernel(_squares_loop), _Kernel(_shift_norms_loop)
 
 
 def squares(U, b, rows: RowSplit = SERIAL):
@@ -408,3 +419,39 @@ def squares(U, b, rows: RowSplit = SERIAL):
     b = np.asarray(b, U.dtype)
     rows.map(lambda sl: _squares(U[sl].size, U[sl], b, S[sl], q[sl]))
     return S, q
+
+
+def basis_rows(X, B, b, rows: RowSplit = SERIAL):
+    r""":math:`U = XB + \mathbf 1b^T` and its squared row norms :math:`q_i = \sum_jU_{ij}^2`
+    (float64), block by block of rows: each block's product is shifted and summed while
+    it is in cache (no second pass over U, no :math:`U\circ U` stored)."""
+    U = np.empty((X.shape[0], B.shape[1]), np.result_type(X, B))
+    q = np.empty(X.shape[0])
+    b = np.asarray(b, U.dtype)
+
+    def part(sl):
+        a, e = sl.indices(X.shape[0])[:2]
+        for start in range(a, e, _CHUNK):
+            r = slice(start, min(e, start + _CHUNK))
+            np.matmul(X[r], B, out=U[r])
+            _shift_norms(U[r].size, U[r], b, q[r])
+    rows.map(part)
+    return U, q
+
+
+def leverage_rows(U, F, rows: RowSplit = SERIAL) -> np.ndarray:
+    r""":math:`H = (U\circ U)F`, the squares formed block by block of rows in a buffer that
+    stays in cache, so only U is read (not a stored :math:`U\circ U` of the same size)."""
+    F = np.asarray(F, U.dtype)
+    H = np.empty((U.shape[0], F.shape[1]), U.dtype)
+
+    def part(sl):
+        a, e = sl.indices(U.shape[0])[:2]
+        buf = np.empty((min(_CHUNK, e - a), U.shape[1]), U.dtype)
+        for start in range(a, e, _CHUNK):
+            r = slice(start, min(e, start + _CHUNK))
+            sq = buf[:r.stop - r.start]
+            np.multiply(U[r], U[r], out=sq)
+            np.matmul(sq, F, out=H[r])
+    rows.map(part)
+    return H

@@ -77,7 +77,7 @@ LEVERAGE_ERROR = 0.005
 RHO_CAP = 0.5
 #: at most this many anchors (Grams) per path
 MAX_ANCHORS = 8
-#: the batched route holds U and U∘U (n x d each) and four (n x L) float32 blocks
+#: the batched route holds U (n x d) and six (n x L) float32 blocks
 _BATCH_BYTES = 1024 * 2**20
 
 
@@ -343,10 +343,7 @@ def _leverages(out, an, parts, lam_all, w32, y32, kern, rows):
     s = np.concatenate([p[3] for p in parts])
     F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
                          1e-300)
-    if an.S is not None:
-        H = kern.matmul_rows(an.S, F.astype(an.S.dtype), rows)
-    else:
-        H = np.column_stack([an._rows_lev(F[:, k]) for k in range(j.size)])
+    H = an.leverages_many(F)
     h0 = 0
     for jj, E, U, _ in parts:
         out["df"][jj] = kern.finish(E, U, H, h0, w32, y32, jj, out["loo_eta"], rows)
@@ -428,6 +425,6 @@ def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
 
 
 def batch_fits(design, L: int) -> bool:
-    """Whether the batched route's arrays (U, U∘U: n x d; six n x L blocks) fit its
-    memory budget."""
-    return 4 * design.n * (2 * design.d + 6 * L) <= _BATCH_BYTES
+    """Whether the batched route's arrays (U: n x d; six n x L blocks) fit its memory
+    budget."""
+    return 4 * design.n * (design.d + 6 * L) <= _BATCH_BYTES

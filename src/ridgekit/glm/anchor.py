@@ -98,22 +98,30 @@ class Anchor:
         # h_i <= q_i max_j f_j: bounds |a_i^T step| without a pass (inf: unknown)
         self.hmax = float(self.q.max()) if leverages else np.inf
 
-    def _squares(self, X32) -> tuple[np.ndarray, np.ndarray]:
+    def _squares(self, X32) -> tuple[np.ndarray | None, np.ndarray]:
         """:math:`U\\circ U` (float32, half the memory and time of the GEMM) and the
-        anchor's leverages q. The float32 product is checked against the identity
+        anchor's leverages q; with ``keep_u`` U is kept instead of its squares (the batched
+        path forms them per block of rows where it needs them:
+        :func:`ridgekit.glm._alo_kernels.leverage_rows`), and U and q come from one pass.
+        The float32 product is checked against the identity
         :math:`\\sum_iD_{a,i}q_i = \\mathrm{tr}[(H_a+\\lambda_aC)^{-1}H_a] =
         \\sum_j(1-\\lambda_a\nu_j)` and redone in float64 if off by more than 1e-5
         (an ill-conditioned basis)."""
         design, T = self._design, self.T
         want = float(np.sum(1.0 - self.lam_a * self.nu))
         if X32 is not None:
-            from ridgekit.glm._alo_kernels import SERIAL, matmul_rows, squares
+            from ridgekit.glm._alo_kernels import SERIAL, basis_rows, matmul_rows, squares
 
             B = T[-design.p:].astype(np.float32)
+            b = T[0] if design.fit_intercept else np.zeros(T.shape[1])
             dense = isinstance(X32, np.ndarray)
             rows = self._rows if dense and self._rows is not None else SERIAL
-            U = matmul_rows(X32, B, rows) if dense else np.ascontiguousarray(X32 @ B)
-            S, q = squares(U, T[0] if design.fit_intercept else np.zeros(T.shape[1]), rows)
+            if self._keep_u and dense:
+                U, q = basis_rows(X32, B, b, rows)
+                S = None
+            else:
+                U = matmul_rows(X32, B, rows) if dense else np.ascontiguousarray(X32 @ B)
+                S, q = squares(U, b, rows)
             if abs(float(self.D @ q) - want) <= 1e-5 * max(want, 1.0):
                 if self._keep_u:
                     self.U = U
@@ -122,7 +130,7 @@ class Anchor:
         S = U * U
         if self._keep_u:
             self.U = U.astype(np.float32)
-        return S, S.sum(axis=1)
+        return S, S.sum(axis=1)  # float64 squares: leverages from them, not from U
 
     # ------------------------------------------------------------------ model
     def scale(self, D: np.ndarray) -> tuple[float, float]:
@@ -145,10 +153,20 @@ class Anchor:
 
     def leverages(self, lam: float, s: float) -> np.ndarray:
         """:math:`h_i = a_i^T(sH_a + \\lambda C)^{-1}a_i` for every row."""
-        f = self.filt(lam, s)
-        if self.S is None:
-            return self._rows_lev(f)
-        return (self.S @ f.astype(self.S.dtype)).astype(np.float64)
+        return self.leverages_many(self.filt(lam, s)[:, None])[:, 0].astype(np.float64)
+
+    def leverages_many(self, F: np.ndarray) -> np.ndarray:
+        """:math:`h = (U\\circ U)F` for filter factors F (d, m): one GEMM over the stored
+        squares or, when U is kept instead, over squares formed block by block."""
+        if self.S is not None:
+            from ridgekit.glm._alo_kernels import SERIAL, matmul_rows
+
+            return matmul_rows(self.S, F.astype(self.S.dtype), self._rows or SERIAL)
+        if self.U is not None:
+            from ridgekit.glm._alo_kernels import SERIAL, leverage_rows
+
+            return leverage_rows(self.U, F, self._rows or SERIAL)
+        return np.column_stack([self._rows_lev(F[:, k]) for k in range(F.shape[1])])
 
     def df(self, lam: float, s: float) -> float:
         """:math:`\\mathrm{tr}[(sH_a+\\lambda C)^{-1}sH_a]`, with :math:`T^TH_aT =

@@ -343,7 +343,9 @@ def test_quiet_blas_workers_stops_the_pool_only_when_alone():
 
     if not os.path.isdir("/proc/self/task") or bs.blas_workers() < 2:
         pytest.skip("needs Linux and a multi-threaded pthreads OpenBLAS under numpy")
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    # OpenBLAS also reads OMP_NUM_THREADS (set by some libraries for their workers)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
     res = subprocess.run([sys.executable, "-c", _QUIET_SCRIPT], capture_output=True,
                          text=True, env=env, timeout=120, check=True)
     got = json.loads(res.stdout.strip().splitlines()[-1])

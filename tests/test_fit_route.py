@@ -305,6 +305,7 @@ def test_dual_direct_solve_against_dense(rng, case):
 _QUIET_SCRIPT = r"""
 import json, os, threading
 import numpy as np
+import scipy.linalg
 import ridgekit._blas_split as bs
 
 def native_threads():
@@ -318,7 +319,10 @@ A @ A  # starts numpy's OpenBLAS pool
 out["running"] = native_threads()
 out["quiet"] = bs.quiet_blas_workers()
 out["after"] = native_threads()
-out["product_err"] = float(np.abs(A @ A - np.einsum("ij,jk->ik", A, A)).max())
+ref = np.einsum("ij,jk->ik", A, A)
+out["product_err"] = float(np.abs(A @ A - ref).max())
+from scipy.linalg import blas as scipy_blas  # scipy's own OpenBLAS, quieted too
+out["scipy_err"] = float(np.abs(scipy_blas.dgemm(1.0, A, A) - ref).max())
 out["restarted"] = native_threads()
 stop = threading.Event()
 t = threading.Thread(target=stop.wait)
@@ -356,6 +360,6 @@ def test_quiet_blas_workers_stops_the_pool_only_when_alone():
     assert got["quiet"] is True
     assert got["after"] < got["running"]
     assert got["restarted"] > got["after"]  # the pool exists again
-    assert got["product_err"] < 1e-10
+    assert got["product_err"] < 1e-10 and got["scipy_err"] < 1e-10
     assert got["with_thread"] is False
     assert got["with_thread_count"] == got["restarted"] + 1

@@ -92,8 +92,8 @@ class _Group:
         self.gz = np.zeros(m)  # previous g^T M^{-1} g
         self.g_prev = np.zeros_like(C)
         self.fresh = np.ones(m, bool)  # next direction: steepest (model-preconditioned)
-        self.dE = np.zeros_like(E)
-        self.U = np.ones_like(E)  # exp(-|E|), set by each state evaluation
+        self.dE = None  # the last direction's U P, until the next state evaluation
+        self.U = None  # exp(-|E|), set by each state evaluation
         self.t = np.zeros(m, np.float32)
         self.q32 = anchor.q.astype(np.float32)
         Da = anchor.D

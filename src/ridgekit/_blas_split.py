@@ -108,6 +108,9 @@ def blas_pass(nbytes: int) -> Iterator[int]:
         _PASS_LOCK.release()
 
 
+_SHUTDOWNS: list = []  # [the shutdown functions], found once
+
+
 def _openblas_shutdowns() -> list:
     """``blas_thread_shutdown_`` of every OpenBLAS with its own pthreads pool loaded in
     the process (numpy's and scipy's wheels each bundle one), found once."""
@@ -124,9 +127,6 @@ def _openblas_shutdowns() -> list:
             found = []
         _SHUTDOWNS.append(found)
     return _SHUTDOWNS[0]
-
-
-_SHUTDOWNS: list = []
 
 
 def quiet_blas_workers() -> bool:

@@ -384,7 +384,7 @@ def binomial_nll(etas, y, rows: RowSplit = SERIAL) -> np.ndarray:
     return out
 
 
-def _squares_loop(U, b, S, q):
+def _shift_norms_loop(U, b, S, q, store):
     n, d = U.shape
     for i in numba.prange(n):
         acc = 0.0
@@ -392,23 +392,13 @@ def _squares_loop(U, b, S, q):
             u = U[i, j] + b[j]
             U[i, j] = u
             v = u * u
-            S[i, j] = v
+            if store:
+                S[i, j] = v
             acc += v
         q[i] = acc
 
 
-def _shift_norms_loop(U, b, q):
-    n, d = U.shape
-    for i in numba.prange(n):
-        acc = 0.0
-        for j in range(d):
-            u = U[i, j] + b[j]
-            U[i, j] = u
-            acc += u * u
-        q[i] = acc
-
-
-_squares, _shift_norms = _Kernel(_squares_loop), _Kernel(_shift_norms_loop)
+_shift_norms = _Kernel(_shift_norms_loop)
 
 
 def squares(U, b, rows: RowSplit = SERIAL):
@@ -417,7 +407,7 @@ def squares(U, b, rows: RowSplit = SERIAL):
     S = np.empty_like(U)
     q = np.empty(U.shape[0])
     b = np.asarray(b, U.dtype)
-    rows.map(lambda sl: _squares(U[sl].size, U[sl], b, S[sl], q[sl]))
+    rows.map(lambda sl: _shift_norms(U[sl].size, U[sl], b, S[sl], q[sl], True))
     return S, q
 
 
@@ -428,13 +418,14 @@ def basis_rows(X, B, b, rows: RowSplit = SERIAL):
     U = np.empty((X.shape[0], B.shape[1]), np.result_type(X, B))
     q = np.empty(X.shape[0])
     b = np.asarray(b, U.dtype)
+    no_squares = np.empty((1, 1), U.dtype)  # not written: store=False
 
     def part(sl):
         a, e = sl.indices(X.shape[0])[:2]
         for start in range(a, e, _CHUNK):
             r = slice(start, min(e, start + _CHUNK))
             np.matmul(X[r], B, out=U[r])
-            _shift_norms(U[r].size, U[r], b, q[r])
+            _shift_norms(U[r].size, U[r], b, no_squares, q[r], False)
     rows.map(part)
     return U, q
 

@@ -199,3 +199,55 @@ def test_basis_rows_and_leverage_rows_against_float64(rng):
     np.testing.assert_allclose(U, U64, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(q, (U64 ** 2).sum(axis=1), rtol=1e-5)
     np.testing.assert_allclose(H, (U64 ** 2) @ F, rtol=1e-4)
+
+
+@pytest.mark.parametrize("store", [True, False])
+def test_finish_is_alo_then_its_sums_in_float64(rng, store):
+    n, L = 2 * kern._CHUNK + 311, 7
+    E = rng.normal(scale=2.0, size=(n, L + 3)).astype(np.float32)[:, 2:2 + L]  # a view
+    U = np.exp(-np.abs(E))
+    H = rng.uniform(0.0, 0.05, size=(n, L + 2)).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, size=n).astype(np.float32)
+    v = rng.uniform(0.0, 1.0, size=n).astype(np.float32)
+    y = (rng.uniform(size=n) < 0.4).astype(np.float32)
+    cols = rng.permutation(L)
+    out = np.full((L, n, 1), np.nan) if store else None
+    split = kern.RowSplit(n, 2)
+    try:
+        df, loss, s1, s2 = kern.finish(E, U, H, 2, w, y, v, cols, out, split)
+    finally:
+        split.close()
+    e, h = E.astype(float), H[:, 2:2 + L].astype(float)
+    wd, vd, yd = (a.astype(float)[:, None] for a in (w, v, y))
+    p = expit(e)
+    D, R = wd * p * (1 - p), wd * (p - yd)
+    loo = e + R * h / (1.0 - D * h)
+    ll = pointwise_error("log_loss", None, loo.T.reshape(-1, 1), np.tile(y, L)[:, None])
+    ll = ll.reshape(L, n).T
+    train = pointwise_error("log_loss", None, e.T.reshape(-1, 1), np.tile(y, L)[:, None])
+    np.testing.assert_allclose(df, (D * h).sum(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(loss, (wd * train.reshape(L, n).T).sum(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(s1, (vd * ll).sum(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(s2, (vd * ll * ll).sum(axis=0), rtol=1e-6)
+    if store:
+        np.testing.assert_allclose(out[cols, :, 0], loo.T, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("route", ["batched", "sequential", "exact"])
+def test_alo_curve_is_the_summary_of_the_alo_predictors(rng, route, monkeypatch):
+    problem, X, y = _problem(rng, n=6000)
+    grid = problem.default_alphas(6)
+    v = rng.uniform(size=y.size)
+    v[::7] = 0.0
+    if route == "sequential":
+        monkeypatch.setattr("ridgekit.glm.alo.batch_fits", lambda design, L: False)
+    method = "exact" if route == "exact" else "anchored"
+    out = alo_path(problem, grid, method=method, eval_weights=v)
+    mean, se, _ = pointwise_curve("log_loss", problem.family, out["loo_eta"], problem.Y, v)
+    np.testing.assert_allclose(out["log_loss"], mean, rtol=1e-6)
+    np.testing.assert_allclose(out["log_loss_se"], se, rtol=1e-5)
+    if route == "batched":  # the same sums without keeping the predictors
+        lean = alo_path(problem, grid, eval_weights=v, keep_eta=False)
+        assert lean["loo_eta"] is None
+        np.testing.assert_allclose(lean["log_loss"], mean, rtol=1e-6)
+        np.testing.assert_allclose(lean["df"], out["df"], rtol=1e-6)

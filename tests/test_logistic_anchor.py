@@ -152,3 +152,27 @@ def test_anchored_and_exact_routes_choose_the_same_alpha(rng):
 
 def _ll_rows(eta, y):
     return np.logaddexp(0.0, np.where(y > 0.5, -eta, eta))
+
+
+@pytest.mark.parametrize("scoring", ["deviance", "log_loss"])
+def test_alo_curve_summed_on_the_path_equals_the_kept_predictors(rng, scoring):
+    X, y = _data(rng, 3000, 10)
+    sw = rng.uniform(0.2, 2.0, size=y.size)
+    sw[::9] = 0.0
+    grid = np.geomspace(300, 0.1, 10)
+    kw = dict(cv="alo", scoring=scoring, class_weight={0: 1.0, 1: 2.0})
+    lean = LogisticRidgeCV(grid, **kw).fit(X, y, sample_weight=sw)
+    kept = LogisticRidgeCV(grid, store_cv_results=True, **kw).fit(X, y, sample_weight=sw)
+    assert lean.alpha_ == kept.alpha_
+    np.testing.assert_allclose(lean.selection_.mean, kept.selection_.mean, rtol=1e-6)
+    np.testing.assert_allclose(lean.selection_.se, kept.selection_.se, rtol=1e-5)
+    # the curve is the sample-weighted mean of the pointwise errors (class weights only
+    # in the fit)
+    scale = 2.0 if scoring == "deviance" else 1.0
+    direct = kept.cv_results_.T @ sw / sw.sum()
+    np.testing.assert_allclose(lean.selection_.mean, direct, rtol=1e-6)
+    problem = build_problem(LogisticRidge(class_weight={0: 1.0, 1: 2.0}), X, y, sw)[0]
+    eta = alo_path(problem, grid)["loo_eta"][:, :, 0]
+    np.testing.assert_allclose(lean.selection_.mean,
+                               scale * np.array([_ll(e, y, sw) for e in eta]) / sw.sum(),
+                               rtol=1e-6)

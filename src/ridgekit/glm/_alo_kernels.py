@@ -311,13 +311,13 @@ def line_derivatives(E, dE, t, w, y, rows: RowSplit = SERIAL):
     return s[0], s[1]
 
 
-def _finish_loop(E, U, H, h0, w, y, cols, out, r0, acc):
+def _finish_loop(E, U, H, h0, w, y, cols, out, r0, store, Z, df):
     n, m = E.shape
-    for c in numba.prange(acc.shape[0]):
-        # writes run along rows of out (L, n_all, 1) from row r0; a small row block keeps
-        # the strided column reads of E, U, H in L1 across the m columns
+    for c in range((n + _SMALL - 1) // _SMALL):
+        # with ``store`` the writes run along rows of out (L, n_all, 1) from row r0; a
+        # small row block keeps the strided column reads of E, U, H in L1 across the m
+        # columns
         for k in range(m):
-            o = out[cols[k], r0:, 0]
             for i in range(c * _SMALL, min(n, (c + 1) * _SMALL)):
                 wi = w[i]
                 u = np.float64(U[i, k])
@@ -326,27 +326,74 @@ def _finish_loop(E, U, H, h0, w, y, cols, out, r0, acc):
                     p = u * p
                 h = np.float64(H[i, h0 + k])
                 dh = wi * p * (1.0 - p) * h
-                o[i] = np.float64(E[i, k]) + wi * (p - y[i]) * h / (1.0 - dh)
-                acc[c, k] += dh
+                loo = np.float64(E[i, k]) + wi * (p - y[i]) * h / (1.0 - dh)
+                Z[i, k] = loo
+                if store:
+                    out[cols[k], r0 + i, 0] = loo
+                df[k] += dh
 
 
 _finish = _Kernel(_finish_loop)
 
 
-def finish(E, U, H, h0, w, y, cols, out, rows: RowSplit = SERIAL):
-    r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` written to
-    ``out[cols[k], :, 0]``, with :math:`h` in column ``h0 + k`` of H (R and D recomputed
-    from E and :math:`u = e^{-|E|}`); returns :math:`\mathrm{df} = \sum_iD_ih_i` per
-    column."""
+def _loss_terms_loop(E, Z, B, C, w, v, y, acc):
+    n, m = E.shape
+    for i in range(n):
+        wi, vi, neg = w[i], v[i], y[i] > 0.5
+        for j in range(m):
+            z = -E[i, j] if neg else E[i, j]  # -(±η): ℓ = log1p(e^{-|η|}) + max(z, 0)
+            acc[0, j] += wi * (np.float64(C[i, j]) + max(np.float64(z), 0.0))
+            z = -Z[i, j] if neg else Z[i, j]
+            loss = np.float64(B[i, j]) + max(np.float64(z), 0.0)
+            acc[1, j] += vi * loss
+            acc[2, j] += vi * loss * loss
+
+
+_loss_terms = _Kernel(_loss_terms_loop)
+
+
+def finish(E, U, H, h0, w, y, v, cols, out, rows: RowSplit = SERIAL):
+    r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` of the
+    columns of E, with :math:`h` in columns ``h0, h0 + 1, ...`` of H (R and D recomputed
+    from E and :math:`u = e^{-|E|}`), and the sums that the path and the ALO curve need,
+    in one pass over row blocks that stay in cache:
+
+    - :math:`\mathrm{df} = \sum_iD_ih_i`;
+    - the training loss :math:`\sum_iw_i\ell_i(\eta_i)`, :math:`\ell = \log(1+u) +
+      \max(\mp\eta, 0)` (:func:`loss_sums`);
+    - :math:`\sum_iv_i\tilde\ell_i` and :math:`\sum_iv_i\tilde\ell_i^2`,
+      :math:`\tilde\ell_i = \ell_i(\tilde\eta_{-i})` the ALO log-loss, v the
+      evaluation weights.
+
+    Returns ``(df, loss, s1, s2)`` per column. With ``out`` (an (L, n, 1) array) the
+    predictors are also written to ``out[cols[k], :, 0]``; with None they are only
+    summed (float32 terms in float64 sums; numpy's vectorized exp and log1p on each
+    block)."""
     cols = np.asarray(cols, np.int64)
+    m = E.shape[1]
+    store = out is not None
+    out = out if store else np.empty((1, 1, 1))
 
     def part(sl):
-        Es = E[sl]
-        acc = np.zeros(((Es.shape[0] + _SMALL - 1) // _SMALL, E.shape[1]))
-        r0 = 0 if sl.start is None else sl.start
-        _finish(Es.size, Es, U[sl], H[sl], h0, w[sl], y[sl], cols, out, r0, acc)
-        return acc.sum(axis=0)
-    return rows.sum(part)
+        a, b = sl.indices(E.shape[0])[:2]
+        df, acc = np.zeros(m), np.zeros((3, m))
+        Z = np.empty((min(_CHUNK, b - a), m), np.float32)
+        B, C = np.empty_like(Z), np.empty_like(Z)
+        for start in range(a, b, _CHUNK):
+            r = slice(start, min(b, start + _CHUNK))
+            nb = r.stop - r.start
+            z, bb, cc = Z[:nb], B[:nb], C[:nb]
+            _finish(nb * m, E[r], U[r], H[r], h0, w[r], y[r], cols, out, start, store, z,
+                    df)
+            np.abs(z, out=bb)
+            np.negative(bb, out=bb)
+            np.exp(bb, out=bb)
+            np.log1p(bb, out=bb)
+            np.log1p(U[r], out=cc)
+            _loss_terms(nb * m, E[r], z, bb, cc, w[r], v[r], y[r], acc)
+        return np.vstack([df[None], acc])
+    s = rows.sum(part)
+    return s[0], s[1], s[2], s[3]
 
 
 def _nll_start_loop(etas, y, out):

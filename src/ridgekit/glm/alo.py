@@ -135,7 +135,7 @@ class _Group:
         return an.T.T @ (an.M @ theta)
 
 
-def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
+def _batched(problem, alphas, decrement, rho_max, max_anchors, v, keep_eta) -> dict:
     """:func:`_solve_batched` with its rows split over the workers of
     :func:`ridgekit._blas_split.blas_pass` (numpy's BLAS at one thread meanwhile)."""
     from ridgekit._blas_split import blas_pass
@@ -145,12 +145,14 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors) -> dict:
     with blas_pass(X32.nbytes if isinstance(X32, np.ndarray) else 0) as workers:
         rows = kern.RowSplit(problem.design.n, workers)
         try:
-            return _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows)
+            return _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows,
+                                  v, keep_eta)
         finally:
             rows.close()
 
 
-def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> dict:
+def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=None,
+                   keep_eta: bool = True) -> dict:
     from ridgekit.glm import _alo_kernels as kern
     from ridgekit.glm.anchor import Anchor
 
@@ -173,7 +175,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
     groups = [g0]
     out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
            "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
-           "df": np.empty(L), "loo_eta": np.empty((L, n, 1))}
+           "df": np.empty(L), "loo_eta": np.empty((L, n, 1)) if keep_eta else None}
     done = {}  # anchor -> (anchor, [(idx, E, u, s) of converged columns])
     for it in range(problem.max_iter + 1):
         states = []
@@ -244,8 +246,11 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows) -> di
         if not groups:
             break
     out["n_anchors"] = len(anchors)
+    v = w if v is None else v
+    v32, sums = v.astype(np.float32), np.empty((2, L))
     for an, parts in done.values():
-        _leverages(out, an, parts, lam_all, w32, y32, kern, rows)
+        _leverages(out, sums, an, parts, lam_all, w32, y32, v32, kern, rows)
+    out["log_loss"], out["log_loss_se"] = _curve(sums, v)
     return out
 
 
@@ -336,9 +341,10 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
     return [g for g, _ in kept], [st for _, st in kept]
 
 
-def _leverages(out, an, parts, lam_all, w32, y32, kern, rows):
+def _leverages(out, sums, an, parts, lam_all, w32, y32, v32, kern, rows):
     """Leverages of every converged column of one anchor, :math:`h = (U\\circ U)f` in
-    one GEMM, then df, the ALO predictors and the training losses."""
+    one GEMM, then df, the ALO predictors, the training losses and the sums of the ALO
+    log-losses (:func:`ridgekit.glm._alo_kernels.finish`; ``sums`` (2, L))."""
     j = np.concatenate([p[0] for p in parts])
     s = np.concatenate([p[3] for p in parts])
     F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
@@ -346,14 +352,28 @@ def _leverages(out, an, parts, lam_all, w32, y32, kern, rows):
     H = an.leverages_many(F)
     h0 = 0
     for jj, E, U, _ in parts:
-        out["df"][jj] = kern.finish(E, U, H, h0, w32, y32, jj, out["loo_eta"], rows)
-        out["loss"][jj] = kern.loss_sums(E, U, w32, y32, rows)
+        out["df"][jj], out["loss"][jj], sums[0, jj], sums[1, jj] = kern.finish(
+            E, U, H, h0, w32, y32, v32, jj, out["loo_eta"], rows)
         h0 += jj.size
+
+
+def _curve(sums, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard error of the pointwise ALO log-loss over the samples of positive
+    evaluation weight v, from its sums :math:`S_1 = \\sum_iv_i\\tilde\\ell_i`,
+    :math:`S_2 = \\sum_iv_i\\tilde\\ell_i^2`: :math:`\\bar\\ell = S_1/V`,
+    :math:`\\mathrm{se} = \\sqrt{(S_2/V - \\bar\\ell^2)/(n_+ - 1)}` (:math:`V =
+    \\sum_iv_i`, :math:`n_+` samples with :math:`v_i > 0`): the leave-one-out summary of
+    :func:`ridgekit.select.summarize_samples`, each sample its own fold."""
+    total = float(v.sum())
+    mean = sums[0] / total
+    var = np.maximum(sums[1] / total - mean * mean, 0.0)
+    return mean, np.sqrt(var / max(int(np.count_nonzero(v > 0)) - 1, 1))
 
 
 def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
              decrement: float = 1e-4, rho_max: float | None = None,
-             max_anchors: int = MAX_ANCHORS) -> dict:
+             max_anchors: int = MAX_ANCHORS, eval_weights: np.ndarray | None = None,
+             keep_eta: bool = True) -> dict:
     r"""Binomial path with approximate leave-one-out predictors at every λ.
 
     ``method="exact"``: :func:`ridgekit.glm.fit_path` to ``problem.tol`` and
@@ -395,8 +415,13 @@ def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
     is an exact Newton step. Leverages :math:`h = (U\circ U)f` for all λ of an anchor
     are one more GEMM.
 
-    Returns the dict of :func:`ridgekit.glm.fit_path` plus ``loo_eta`` (L, n, 1) and
-    ``n_anchors``.
+    Returns the dict of :func:`ridgekit.glm.fit_path` plus ``loo_eta`` (L, n, 1),
+    ``n_anchors``, and the ALO curve of the mean log-loss under ``eval_weights`` (default:
+    the problem's weights) with its leave-one-out standard error, ``log_loss`` and
+    ``log_loss_se`` (L,) (:func:`ridgekit.select.summarize_samples`). On the batched
+    route those come from sums taken with the leverages, and ``keep_eta=False`` leaves
+    ``loo_eta`` None (24 MB fewer at n = 100,000 and 30 λ, and no second pass over
+    them).
     """
     alphas = np.asarray(alphas, float)
     if method == "exact":
@@ -409,7 +434,7 @@ def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
 
         out = fit_path(replace(problem, mode="exact"), alphas, on_solution=keep)
         out["loo_eta"], out["n_anchors"] = loo, alphas.size
-        return out
+        return _with_curve(out, problem, eval_weights)
     if method != "anchored":
         raise ValueError(f"method must be 'anchored' or 'exact'; got {method!r}")
     if problem.K != 1:
@@ -417,11 +442,23 @@ def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
     if not batch_fits(problem.design, alphas.size):
         from ridgekit.glm.anchor import anchored_path
 
-        return anchored_path(problem, alphas, decrement=decrement, sequential=True)
+        out = anchored_path(problem, alphas, decrement=decrement, sequential=True)
+        return _with_curve(out, problem, eval_weights)
     if rho_max is None:
         d, n = problem.design.d, problem.design.n
         rho_max = min(RHO_CAP, LEVERAGE_ERROR / (0.27 * np.sqrt(d / n)))
-    return _batched(problem, alphas, decrement, rho_max, max_anchors)
+    return _batched(problem, alphas, decrement, rho_max, max_anchors, eval_weights,
+                    keep_eta)
+
+
+def _with_curve(out: dict, problem, eval_weights) -> dict:
+    """``log_loss`` and ``log_loss_se`` of the routes that keep every ``loo_eta``."""
+    from ridgekit.glm.scoring import pointwise_curve
+
+    v = problem.w if eval_weights is None else eval_weights
+    out["log_loss"], out["log_loss_se"], _ = pointwise_curve(
+        "log_loss", problem.family, out["loo_eta"], problem.Y, v)
+    return out
 
 
 def batch_fits(design, L: int) -> bool:

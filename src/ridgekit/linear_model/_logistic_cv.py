@@ -22,6 +22,7 @@ from ridgekit.glm import (
     set_error,
 )
 from ridgekit.glm._problem import EXACT_LIMIT
+from ridgekit.glm.alo import alo_path
 from ridgekit.glm.anchor import anchored_path, float32_hessian
 from ridgekit.glm.folds import fold_paths
 from ridgekit.glm.scoring import pointwise_curve
@@ -198,7 +199,7 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
                 raise ValueError("cv='alo' needs the Cholesky route (solver='newton-"
                                  "cholesky'; at most 2000 parameters); use k-fold")
             if problem.K == 1:  # O(n d) per λ on anchored eigenbases (glm/anchor.py)
-                path, collect = self._anchored(problem, grid, classes, True)
+                path, collect = self._anchored(problem, grid, classes, True, eval_w, name)
             else:
                 loo_eta = np.empty((grid.size,) + problem.Y.shape)
 
@@ -260,18 +261,30 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
                           ConvergenceWarning, stacklevel=3)
         return LogisticPath(problem, grid, result, classes, problem.null_deviance())
 
-    def _anchored(self, problem, grid, classes, leverages: bool):
+    def _anchored(self, problem, grid, classes, leverages: bool, eval_w=None,
+                  name=None):
         """Binomial full-data path by chord Newton on anchors, stopped at a Newton
-        decrement of 1e-4 (:func:`ridgekit.glm.anchor.anchored_path`), with the ALO
-        predictors when ``leverages``; the path's fits keep that accuracy
-        (``path_.grad_norm``), the fit at the chosen λ is refined to ``tol`` afterwards
-        (:meth:`_refine`)."""
+        decrement of 1e-4 (:func:`ridgekit.glm.anchor.anchored_path`), with ALO when
+        ``leverages`` (:func:`ridgekit.glm.alo.alo_path`); the path's fits keep that
+        accuracy (``path_.grad_norm``), the fit at the chosen λ is refined to ``tol``
+        afterwards (:meth:`_refine`). Returns the path and what
+        :meth:`_pointwise_selection` needs: the ALO predictors, or for the deviance and
+        the log-loss without ``store_cv_results`` just the ALO curve (mean, se)."""
         try:
-            result = anchored_path(problem, grid, leverages=leverages)
+            if leverages:
+                summed = name in ("deviance", "log_loss") and not self.store_cv_results
+                result = alo_path(problem, grid, eval_weights=eval_w, keep_eta=not summed)
+            else:
+                result = anchored_path(problem, grid, leverages=False)
         except np.linalg.LinAlgError as exc:
             raise ValueError(str(exc)) from None
-        return (LogisticPath(problem, grid, result, classes, problem.null_deviance()),
-                result.get("loo_eta"))
+        path = LogisticPath(problem, grid, result, classes, problem.null_deviance())
+        if not leverages:
+            return path, None
+        if result["loo_eta"] is None:
+            scale = 2.0 if name == "deviance" else 1.0
+            return path, (scale * result["log_loss"], scale * result["log_loss_se"])
+        return path, result["loo_eta"]
 
     def _refine(self, problem, path, i) -> None:
         """Solve the chosen λ to ``tol`` (from the path's solution) and store it there."""
@@ -316,6 +329,8 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
     def _pointwise_selection(self, name, problem, loo_eta, grid, classes, codes, eval_w,
                              X, df) -> Selection:
         criterion = self.cv
+        if isinstance(loo_eta, tuple):  # the curve itself, summed along the ALO path
+            return Selection.from_curve(grid, criterion, *loo_eta, df, self.rule)
         curve = pointwise_curve(name, problem.family, loo_eta, problem.Y, eval_w,
                                 keep=self.store_cv_results) \
             if name in BUILTIN_SCORES else None

@@ -23,7 +23,6 @@ __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish"
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
-_SMALL = 256
 
 
 class _Kernel:
@@ -312,25 +311,23 @@ def line_derivatives(E, dE, t, w, y, rows: RowSplit = SERIAL):
 
 
 def _finish_loop(E, U, H, h0, w, y, cols, out, r0, store, Z, df):
+    # float32 arithmetic (E itself is float32), which vectorizes along the row
     n, m = E.shape
-    for c in range((n + _SMALL - 1) // _SMALL):
-        # with ``store`` the writes run along rows of out (L, n_all, 1) from row r0; a
-        # small row block keeps the strided column reads of E, U, H in L1 across the m
-        # columns
+    one = np.float32(1.0)
+    for i in range(n):
+        wi, yi = w[i], y[i]
         for k in range(m):
-            for i in range(c * _SMALL, min(n, (c + 1) * _SMALL)):
-                wi = w[i]
-                u = np.float64(U[i, k])
-                p = 1.0 / (1.0 + u)
-                if E[i, k] < 0:
-                    p = u * p
-                h = np.float64(H[i, h0 + k])
-                dh = wi * p * (1.0 - p) * h
-                loo = np.float64(E[i, k]) + wi * (p - y[i]) * h / (1.0 - dh)
-                Z[i, k] = loo
-                if store:
-                    out[cols[k], r0 + i, 0] = loo
-                df[k] += dh
+            u = U[i, k]
+            p = one / (one + u)
+            if E[i, k] < 0:
+                p = u * p
+            h = H[i, h0 + k]
+            dh = wi * p * (one - p) * h
+            loo = E[i, k] + wi * (p - yi) * h / (one - dh)
+            Z[i, k] = loo
+            if store:
+                out[cols[k], r0 + i, 0] = loo
+            df[k] += dh
 
 
 _finish = _Kernel(_finish_loop)

@@ -29,12 +29,20 @@ class Design:
         self.n, self.p = X.shape
         self.d = self.p + self.fit_intercept
 
-    def float32(self) -> np.ndarray:
+    def float32(self, rows=None) -> np.ndarray:
         """A float32 copy of X (CSR when X is sparse), made once: for Hessian products
-        inside CG and the anchored bases of :mod:`ridgekit.glm.anchor`."""
+        inside CG and the anchored bases of :mod:`ridgekit.glm.anchor`. With ``rows`` (a
+        :class:`ridgekit.glm._alo_kernels.RowSplit`) a dense copy is made slice by slice
+        on its workers."""
         if getattr(self, "_x32", None) is None:
-            self._x32 = self.X.astype(np.float32) if self.sparse \
-                else np.asarray(self.X, dtype=np.float32)
+            if self.sparse:
+                self._x32 = self.X.astype(np.float32)
+            elif rows is None or self.X.dtype == np.float32:
+                self._x32 = np.asarray(self.X, dtype=np.float32)
+            else:
+                X32 = np.empty(self.X.shape, np.float32)
+                rows.map(lambda sl: np.copyto(X32[sl], self.X[sl]))
+                self._x32 = X32
         return self._x32
 
     def release_float32(self) -> None:

@@ -141,10 +141,11 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors, v, keep_eta) -> d
     from ridgekit._blas_split import blas_pass
     from ridgekit.glm import _alo_kernels as kern
 
-    X32 = problem.design.float32()
-    with blas_pass(X32.nbytes if isinstance(X32, np.ndarray) else 0) as workers:
-        rows = kern.RowSplit(problem.design.n, workers)
+    design = problem.design
+    with blas_pass(0 if design.sparse else 4 * design.n * design.p) as workers:
+        rows = kern.RowSplit(design.n, workers)
         try:
+            design.float32(rows)
             return _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows,
                                   v, keep_eta)
         finally:

@@ -163,6 +163,28 @@ def test_advance_state_is_the_step_then_the_logistic_state(rng):
     np.testing.assert_allclose(b, iqa @ (D * D), rtol=1e-5)
 
 
+def test_advance_state_with_a_basis_returns_its_product_with_r(rng):
+    n, m, d = 3 * kern._CHUNK + 123, 4, 7
+    E0 = rng.normal(size=(n, m)).astype(np.float32)
+    dE = rng.normal(size=(n, m)).astype(np.float32)
+    t = rng.uniform(0.1, 1.0, m).astype(np.float32)
+    w, q, iqa = (rng.uniform(0.5, 2.0, n).astype(np.float32) for _ in range(3))
+    y = (rng.uniform(size=n) < 0.5).astype(np.float32)
+    Ub = rng.normal(size=(n, d)).astype(np.float32)
+    rows = kern.RowSplit(n, 2)
+    try:
+        plain = kern.advance_state(E0.copy(), dE, t, w, y, q, iqa, rows)
+        fused = kern.advance_state(E0.copy(), dE, t, w, y, q, iqa, rows, basis=Ub)
+    finally:
+        rows.close()
+    e = E0.astype(np.float64) + dE.astype(np.float64) * t
+    R = w[:, None] * (expit(e) - y[:, None])
+    np.testing.assert_allclose(fused[1], Ub.astype(np.float64).T @ R, rtol=1e-4,
+                               atol=1e-5 * np.abs(Ub).sum(axis=0).max())
+    for k in (0, 2, 3, 4):  # U, D and the sums as without the basis
+        np.testing.assert_allclose(fused[k], plain[k], rtol=1e-6)
+
+
 def test_direction_is_the_product_and_its_curvatures(rng):
     n, d, m = 2 * kern._CHUNK + 77, 7, 4
     U = rng.normal(size=(n, d)).astype(np.float32)

@@ -165,25 +165,37 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     return R, D, s[0], s[1]
 
 
-def advance_state(E, dE, t, w, y, q, iqa, rows: RowSplit = SERIAL):
+def advance_state(E, dE, t, w, y, q, iqa, rows: RowSplit = SERIAL, basis=None):
     r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`, then :func:`state` at
     the new E, block by block of rows while the block is in cache: returns ``(U, R, D,
-    a, b)`` with :math:`U = e^{-|E|}` (float32)."""
+    a, b)`` with :math:`U = e^{-|E|}` (float32). With ``basis`` (n x d: the anchor's
+    U) R is not kept: each block's :math:`R_b^TU_b` is formed while :math:`R_b` is in
+    cache and summed in float64, and the gradient part :math:`U^TR` (d x m) is returned
+    in R's place (:func:`gram_rows` without writing R and reading it back)."""
     m = E.shape[1]
-    U, R, D = np.empty_like(E), np.empty_like(E), np.empty_like(E)
+    U, D = np.empty_like(E), np.empty_like(E)
+    R = np.empty_like(E) if basis is None else None
 
     def part(sl):
         a, b = sl.indices(E.shape[0])[:2]
         acc = _acc(b - a, 2, m)
+        if basis is not None:
+            buf = np.empty((min(_CHUNK, b - a), m), E.dtype)
+            G = np.zeros((m, basis.shape[1]))
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
             Eb, Ub = E[r], U[r]
             _advance(Eb.size, Eb, dE[r], t, Ub)
             np.exp(Ub, out=Ub)
-            _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], R[r], D[r], acc[c:c + 1])
-        return acc.sum(axis=0)
-    s = rows.sum(part)
-    return U, R, D, s[0], s[1]
+            Rb = R[r] if basis is None else buf[:r.stop - r.start]
+            _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], Rb, D[r], acc[c:c + 1])
+            if basis is not None:
+                G += Rb.T @ basis[r]
+        return acc.sum(axis=0), (G if basis is not None else None)
+    parts = rows.map(part)
+    s = sum(p[0] for p in parts)
+    data = R if basis is None else sum(p[1] for p in parts).T
+    return U, data, D, s[0], s[1]
 
 
 def _curvature_loop(D, cols, dE, acc):

@@ -179,7 +179,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
            "df": np.empty(L), "loo_eta": np.empty((L, n, 1)) if keep_eta else None}
     done = {}  # anchor -> (anchor, [(idx, E, u, s) of converged columns])
     for it in range(problem.max_iter + 1):
-        states = []
+        states = []  # per group: U^T R (the data gradient in its basis), D, s, ρ
         for g in groups:  # E += t dE, then the state at the new E
             if it == 0:  # every column at the null model: one column's state serves all
                 e0 = np.ascontiguousarray(g.E[:, :1])
@@ -187,12 +187,15 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                 R, D, a, b = kern.state(e0, u0, w32, y32, g.q32, g.iqa, rows)
                 g.U, g.dE = np.empty((n, L), np.float32), None
                 rows.map(lambda sl, U=g.U, u=u0: np.copyto(U[sl], u[sl]))
-                states.append((R, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
+                an = g.anchor  # U^T R is T^T A^T R, from the anchor's own pass over X
+                data = kern.gram_rows(an.U, R, rows) if an.rhs_product is None \
+                    else (an.T.T @ an.rhs_product)[:, None]
+                states.append((data, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
                 continue
-            g.U, R, D, a, b = kern.advance_state(g.E, g.dE, g.t, w32, y32, g.q32, g.iqa,
-                                                 rows)
+            g.U, data, D, a, b = kern.advance_state(g.E, g.dE, g.t, w32, y32, g.q32,
+                                                    g.iqa, rows, basis=g.anchor.U)
             g.dE = None
-            states.append((R, D) + g.rho(a, b))
+            states.append((data, D) + g.rho(a, b))
         if it and len(anchors) < max_anchors:
             rmax = [st[3].max() if st[3].size else 0.0 for st in states]
             k = int(np.argmax(rmax))
@@ -200,13 +203,10 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                 groups, states = _add_anchor(groups, states, k, design, pen, X32,
                                              lam_all, anchors, Anchor, kern, w32, y32, rows)
         new_groups = []
-        for g, (R, D, s, _rho) in zip(groups, states, strict=True):
+        for g, (data, D, s, _rho) in zip(groups, states, strict=True):
             lam = lam_all[g.idx]
             an = g.anchor
-            # (R, D have one column at the start, shared by every λ; U^T R is then
-            # T^T A^T R, from the anchor's own pass over X)
-            data = kern.gram_rows(an.U, R, rows) if it or an.rhs_product is None \
-                else (an.T.T @ an.rhs_product)[:, None]
+            # (data and D have one column at the start, shared by every λ)
             G = data + lam * an.nu[:, None] * g.C
             F = g.filt(lam, s)
             Zg = F * G
@@ -307,8 +307,9 @@ def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows) -> np.nda
 def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, kern, w32,
                 y32, rows):
     """A new anchor at the state of group k's worst column; every column moves to the
-    anchor where its ρ is smallest (a move restarts its CG direction)."""
-    g, (R, D, s, rho) = groups[k], states[k]
+    anchor where its ρ is smallest (a move restarts its CG direction). States are
+    ``(U^T R, D, s, ρ)`` per group; a moved column's U^T R is formed in the new basis."""
+    g, (_, D, s, rho) = groups[k], states[k]
     jw = int(np.argmax(rho))
     an = Anchor(design, pen, D[:, jw].astype(np.float64), float(lam_all[g.idx[jw]]), True,
                 X32, keep_u=True, rows=rows)
@@ -318,8 +319,8 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
     moved_E, moved_U, moved_C, moved_idx, moved_R, moved_D, moved_s, moved_rho = (
         [] for _ in range(8))
     out_states = []
-    for g, (R, D, s, rho) in zip(groups, states, strict=True):
-        R, D, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa, rows)
+    for g, (data, D, s, rho) in zip(groups, states, strict=True):
+        R, D_new, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa, rows)
         s2, rho2 = new.rho(a, b)
         mv = rho2 < rho
         if mv.any():
@@ -328,17 +329,17 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
             moved_E.append(g.E[:, mv])
             moved_U.append(g.U[:, mv])
             moved_R.append(R[:, mv])
-            moved_D.append(D[:, mv])
+            moved_D.append(D_new[:, mv])
             moved_s.append(s2[mv])
             moved_rho.append(rho2[mv])
             g.keep(~mv, rows)
-            R, D, s, rho = R[:, ~mv], D[:, ~mv], s[~mv], rho[~mv]
-        out_states.append((R, D, s, rho))
+            data, D, s, rho = data[:, ~mv], D[:, ~mv], s[~mv], rho[~mv]
+        out_states.append((data, D, s, rho))
     new = _Group(an, np.concatenate(moved_idx), np.hstack(moved_C), np.hstack(moved_E))
     new.U = np.hstack(moved_U)
     kept = [(g, st) for g, st in zip(groups, out_states, strict=True) if g.idx.size]
-    kept.append((new, (np.hstack(moved_R), np.hstack(moved_D), np.concatenate(moved_s),
-                       np.concatenate(moved_rho))))
+    kept.append((new, (kern.gram_rows(an.U, np.hstack(moved_R), rows), np.hstack(moved_D),
+                       np.concatenate(moved_s), np.concatenate(moved_rho))))
     return [g for g, _ in kept], [st for _, st in kept]
 
 

@@ -165,37 +165,31 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     return R, D, s[0], s[1]
 
 
-def advance_state(E, dE, t, w, y, q, iqa, rows: RowSplit = SERIAL, basis=None):
+def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL):
     r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`, then :func:`state` at
-    the new E, block by block of rows while the block is in cache: returns ``(U, R, D,
-    a, b)`` with :math:`U = e^{-|E|}` (float32). With ``basis`` (n x d: the anchor's
-    U) R is not kept: each block's :math:`R_b^TU_b` is formed while :math:`R_b` is in
-    cache and summed in float64, and the gradient part :math:`U^TR` (d x m) is returned
-    in R's place (:func:`gram_rows` without writing R and reading it back)."""
+    the new E and the data gradient in the anchor's basis, :math:`U^TR` (``basis``: U,
+    n x d), block by block of rows while the block is in cache: R and
+    :math:`e^{-|E|}` live only in per-block buffers (each block's :math:`R_b^TU_b` is
+    summed in float64). Returns ``(U^T R, D, a, b)``."""
     m = E.shape[1]
-    U, D = np.empty_like(E), np.empty_like(E)
-    R = np.empty_like(E) if basis is None else None
+    D = np.empty_like(E)
 
     def part(sl):
         a, b = sl.indices(E.shape[0])[:2]
         acc = _acc(b - a, 2, m)
-        if basis is not None:
-            buf = np.empty((min(_CHUNK, b - a), m), E.dtype)
-            G = np.zeros((m, basis.shape[1]))
+        Rbuf, Ubuf = (np.empty((min(_CHUNK, b - a), m), E.dtype) for _ in range(2))
+        G = np.zeros((m, basis.shape[1]))
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
-            Eb, Ub = E[r], U[r]
+            Eb, Ub, Rb = E[r], Ubuf[:r.stop - r.start], Rbuf[:r.stop - r.start]
             _advance(Eb.size, Eb, dE[r], t, Ub)
             np.exp(Ub, out=Ub)
-            Rb = R[r] if basis is None else buf[:r.stop - r.start]
             _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], Rb, D[r], acc[c:c + 1])
-            if basis is not None:
-                G += Rb.T @ basis[r]
-        return acc.sum(axis=0), (G if basis is not None else None)
+            G += Rb.T @ basis[r]
+        return acc.sum(axis=0), G
     parts = rows.map(part)
     s = sum(p[0] for p in parts)
-    data = R if basis is None else sum(p[1] for p in parts).T
-    return U, data, D, s[0], s[1]
+    return sum(p[1] for p in parts).T, D, s[0], s[1]
 
 
 def _curvature_loop(D, cols, dE, acc):
@@ -361,10 +355,17 @@ def _loss_terms_loop(E, Z, B, C, w, v, y, acc):
 _loss_terms = _Kernel(_loss_terms_loop)
 
 
-def finish(E, U, H, h0, w, y, v, cols, out, rows: RowSplit = SERIAL):
+def _exp_neg_abs(A, out) -> None:
+    """``out`` = :math:`e^{-|A|}` (numpy's SIMD exp, no temporary)."""
+    np.abs(A, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+
+
+def finish(E, H, h0, w, y, v, cols, out, rows: RowSplit = SERIAL):
     r"""ALO predictors :math:`\tilde\eta_{-i} = \eta_i + R_ih_i/(1 - D_ih_i)` of the
-    columns of E, with :math:`h` in columns ``h0, h0 + 1, ...`` of H (R and D recomputed
-    from E and :math:`u = e^{-|E|}`), and the sums that the path and the ALO curve need,
+    columns of E, with :math:`h` in columns ``h0, h0 + 1, ...`` of H (R and D from E and
+    :math:`u = e^{-|E|}`, made per block), and the sums that the path and the ALO curve need,
     in one pass over row blocks that stay in cache:
 
     - :math:`\mathrm{df} = \sum_iD_ih_i`;
@@ -391,15 +392,13 @@ def finish(E, U, H, h0, w, y, v, cols, out, rows: RowSplit = SERIAL):
         for start in range(a, b, _CHUNK):
             r = slice(start, min(b, start + _CHUNK))
             nb = r.stop - r.start
-            z, bb, cc = Z[:nb], B[:nb], C[:nb]
-            _finish(nb * m, E[r], U[r], H[r], h0, w[r], y[r], cols, out, start, store, z,
-                    df)
-            np.abs(z, out=bb)
-            np.negative(bb, out=bb)
-            np.exp(bb, out=bb)
+            z, bb, u = Z[:nb], B[:nb], C[:nb]
+            _exp_neg_abs(E[r], u)
+            _finish(nb * m, E[r], u, H[r], h0, w[r], y[r], cols, out, start, store, z, df)
+            _exp_neg_abs(z, bb)
             np.log1p(bb, out=bb)
-            np.log1p(U[r], out=cc)
-            _loss_terms(nb * m, E[r], z, bb, cc, w[r], v[r], y[r], acc)
+            np.log1p(u, out=u)
+            _loss_terms(nb * m, E[r], z, bb, u, w[r], v[r], y[r], acc)
         return np.vstack([df[None], acc])
     s = rows.sum(part)
     return s[0], s[1], s[2], s[3]

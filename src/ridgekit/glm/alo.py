@@ -93,7 +93,6 @@ class _Group:
         self.g_prev = np.zeros_like(C)
         self.fresh = np.ones(m, bool)  # next direction: steepest (model-preconditioned)
         self.dE = None  # the last direction's U P, until the next state evaluation
-        self.U = None  # exp(-|E|), set by each state evaluation
         self.t = np.zeros(m, np.float32)
         self.q32 = anchor.q.astype(np.float32)
         Da = anchor.D
@@ -101,11 +100,10 @@ class _Group:
             np.float32)
         self.base = 1.0 - anchor.lam_a * anchor.nu
 
-    def keep(self, mask, rows, with_u: bool = True):
-        """Keep the columns of ``mask``; without ``with_u`` U is dropped instead (the
-        next state evaluation makes it anew from E). Columns are in decreasing λ and
-        converge mostly in that order: when the kept ones are the last k, E (and U) become
-        views of those columns, with no copy."""
+    def keep(self, mask, rows):
+        """Keep the columns of ``mask``. Columns are in decreasing λ and converge mostly
+        in that order: when the kept ones are the last k, E becomes a view of those
+        columns, with no copy (the others stay as they are in the old array)."""
         cols = np.flatnonzero(mask)
         for k in ("idx", "C", "P", "g_prev"):
             setattr(self, k, np.take(getattr(self, k), cols, axis=-1))
@@ -113,10 +111,8 @@ class _Group:
 
         if cols.size and cols[0] == mask.size - cols.size:  # a suffix: a view
             self.E = self.E[:, cols[0]:]
-            self.U = self.U[:, cols[0]:] if with_u else None
         else:
             self.E = take_columns(self.E, cols, rows)
-            self.U = take_columns(self.U, cols, rows) if with_u else None
         self.dE = None  # already applied by the state evaluation that precedes any keep
         self.gz, self.t, self.fresh = self.gz[mask], self.t[mask], self.fresh[mask]
 
@@ -177,7 +173,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
     out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
            "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
            "df": np.empty(L), "loo_eta": np.empty((L, n, 1)) if keep_eta else None}
-    done = {}  # anchor -> (anchor, [(idx, E, u, s) of converged columns])
+    done = {}  # anchor -> (anchor, [(idx, E, s) of converged columns])
     for it in range(problem.max_iter + 1):
         states = []  # per group: U^T R (the data gradient in its basis), D, s, ρ
         for g in groups:  # E += t dE, then the state at the new E
@@ -185,15 +181,13 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                 e0 = np.ascontiguousarray(g.E[:, :1])
                 u0 = np.exp(-np.abs(e0))
                 R, D, a, b = kern.state(e0, u0, w32, y32, g.q32, g.iqa, rows)
-                g.U, g.dE = np.empty((n, L), np.float32), None
-                rows.map(lambda sl, U=g.U, u=u0: np.copyto(U[sl], u[sl]))
                 an = g.anchor  # U^T R is T^T A^T R, from the anchor's own pass over X
                 data = kern.gram_rows(an.U, R, rows) if an.rhs_product is None \
                     else (an.T.T @ an.rhs_product)[:, None]
                 states.append((data, D) + g.rho(np.repeat(a, L), np.repeat(b, L)))
                 continue
-            g.U, data, D, a, b = kern.advance_state(g.E, g.dE, g.t, w32, y32, g.q32,
-                                                    g.iqa, rows, basis=g.anchor.U)
+            data, D, a, b = kern.advance_state(g.E, g.dE, g.t, w32, y32, g.q32, g.iqa,
+                                               g.anchor.U, rows)
             g.dE = None
             states.append((data, D) + g.rho(a, b))
         if it and len(anchors) < max_anchors:
@@ -218,9 +212,9 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                 out["grad_norm"][j] = np.linalg.norm(an.M @ (an.T @ G[:, fin]), axis=0)
                 out["theta"][j, :, 0] = (an.T @ g.C[:, fin]).T
                 done.setdefault(id(an), (an, []))[1].append(
-                    (j, *_columns(fin, g.E, g.U), s[fin]))
+                    (j, _columns(fin, g.E), s[fin]))
                 keep = ~fin
-                g.keep(keep, rows, with_u=False)
+                g.keep(keep, rows)
                 live = np.flatnonzero(keep)  # columns of D still in play
                 G, Zg, dec2, lam = G[:, keep], Zg[:, keep], dec2[keep], lam[keep]
             else:
@@ -255,12 +249,12 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
     return out
 
 
-def _columns(mask, *arrays) -> list:
-    """``A[:, mask]`` of each array: a view when the mask is a run of columns."""
+def _columns(mask, A) -> np.ndarray:
+    """``A[:, mask]``: a view when the mask is a run of columns."""
     cols = np.flatnonzero(mask)
     if cols.size and cols[-1] - cols[0] == cols.size - 1:
-        return [A[:, cols[0]:cols[-1] + 1] for A in arrays]
-    return [A[:, cols] for A in arrays]
+        return A[:, cols[0]:cols[-1] + 1]
+    return A[:, cols]
 
 
 def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows) -> np.ndarray:
@@ -316,18 +310,18 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
     anchors.append(an)
     new = _Group(an, np.zeros(0, int), np.zeros((design.d, 0)),
                  np.zeros((design.n, 0), np.float32))
-    moved_E, moved_U, moved_C, moved_idx, moved_R, moved_D, moved_s, moved_rho = (
-        [] for _ in range(8))
+    moved_E, moved_C, moved_idx, moved_R, moved_D, moved_s, moved_rho = (
+        [] for _ in range(7))
     out_states = []
     for g, (data, D, s, rho) in zip(groups, states, strict=True):
-        R, D_new, a, b = kern.state(g.E, g.U, w32, y32, new.q32, new.iqa, rows)
+        R, D_new, a, b = kern.state(g.E, np.exp(-np.abs(g.E)), w32, y32, new.q32, new.iqa,
+                                    rows)
         s2, rho2 = new.rho(a, b)
         mv = rho2 < rho
         if mv.any():
             moved_idx.append(g.idx[mv])
             moved_C.append(new.to_basis(g.anchor.T @ g.C[:, mv]))
             moved_E.append(g.E[:, mv])
-            moved_U.append(g.U[:, mv])
             moved_R.append(R[:, mv])
             moved_D.append(D_new[:, mv])
             moved_s.append(s2[mv])
@@ -336,7 +330,6 @@ def _add_anchor(groups, states, k, design, pen, X32, lam_all, anchors, Anchor, k
             data, D, s, rho = data[:, ~mv], D[:, ~mv], s[~mv], rho[~mv]
         out_states.append((data, D, s, rho))
     new = _Group(an, np.concatenate(moved_idx), np.hstack(moved_C), np.hstack(moved_E))
-    new.U = np.hstack(moved_U)
     kept = [(g, st) for g, st in zip(groups, out_states, strict=True) if g.idx.size]
     kept.append((new, (kern.gram_rows(an.U, np.hstack(moved_R), rows), np.hstack(moved_D),
                        np.concatenate(moved_s), np.concatenate(moved_rho))))
@@ -348,14 +341,14 @@ def _leverages(out, sums, an, parts, lam_all, w32, y32, v32, kern, rows):
     one GEMM, then df, the ALO predictors, the training losses and the sums of the ALO
     log-losses (:func:`ridgekit.glm._alo_kernels.finish`; ``sums`` (2, L))."""
     j = np.concatenate([p[0] for p in parts])
-    s = np.concatenate([p[3] for p in parts])
+    s = np.concatenate([p[2] for p in parts])
     F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
                          1e-300)
     H = an.leverages_many(F)
     h0 = 0
-    for jj, E, U, _ in parts:
+    for jj, E, _ in parts:
         out["df"][jj], out["loss"][jj], sums[0, jj], sums[1, jj] = kern.finish(
-            E, U, H, h0, w32, y32, v32, jj, out["loo_eta"], rows)
+            E, H, h0, w32, y32, v32, jj, out["loo_eta"], rows)
         h0 += jj.size
 
 

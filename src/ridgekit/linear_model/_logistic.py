@@ -17,7 +17,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ridgekit._validation import check_alpha, check_alpha_grid, check_sample_weight
+from ridgekit._validation import (
+    assert_finite,
+    check_alpha,
+    check_alpha_grid,
+    check_sample_weight,
+)
 from ridgekit.glm import (
     ConvergenceWarning,
     Design,
@@ -80,7 +85,9 @@ def build_problem(estimator, X, y, sample_weight=None, *, reset: bool = True):
     class only, a class whose weights are all zero, a bad penalty factor.
     """
     X, y = validate_data(estimator, X, y, accept_sparse=["csr", "csc"],
-                         dtype=[np.float64, np.float32], ensure_min_samples=2, reset=reset)
+                         dtype=[np.float64, np.float32], ensure_min_samples=2, reset=reset,
+                         ensure_all_finite=False)
+    assert_finite(X, estimator)
     X = X.astype(np.float64, copy=False)
     check_classification_targets(y)
     classes, codes = np.unique(y, return_inverse=True)

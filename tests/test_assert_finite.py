@@ -1,0 +1,49 @@
+"""ridgekit's split NaN/inf check against scikit-learn's own, on arrays large enough to be
+split over threads and on small, sparse and float32 ones."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.utils.validation import assert_all_finite
+
+from ridgekit._blas_split import MIN_SPLIT_BYTES
+from ridgekit._validation import assert_finite
+
+
+def _big(rng):
+    n = MIN_SPLIT_BYTES // (8 * 64) + 5000  # above the split threshold
+    return rng.normal(size=(n, 64))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 1e308, None])
+@pytest.mark.parametrize("kind", ["big", "small", "float32", "sparse", "fortran"])
+def test_assert_finite_agrees_with_scikit_learn(rng, value, kind):
+    X = _big(rng) if kind in ("big", "fortran") else rng.normal(size=(300, 7))
+    if value is not None:  # near the end: in the last worker's slice
+        X[-3, 5] = value
+        X[-2, 5] = value if value == 1e308 else 0.0  # two huge finite values overflow a sum
+    if kind == "float32":
+        with np.errstate(over="ignore"):
+            X = X.astype(np.float32)  # 1e308 becomes inf
+    elif kind == "sparse":
+        X[np.abs(X) < 1.0] = 0.0
+        X = sparse.csr_matrix(X)
+    elif kind == "fortran":
+        X = np.asfortranarray(X)
+    try:
+        assert_all_finite(X, input_name="X")
+        expected = None
+    except ValueError as exc:
+        expected = str(exc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the sums either
+        if expected is None:
+            assert_finite(X)
+        else:
+            with pytest.raises(ValueError) as info:
+                assert_finite(X)
+            assert str(info.value) == expected

@@ -49,6 +49,10 @@ import numpy as np
 
 #: a Hessian is reused while each step it drives cuts the gradient norm by this factor
 LAZY_RATIO = 0.25
+#: a binomial step that moves no linear predictor by more than 1 and whose curvature
+#: δᵀHδ (at the current point) is at most this times |gᵀδ| lowers F by at least
+#: (1 - 1.3(e - 2))|gᵀδ| ≈ 0.067|gᵀδ| > 1e-4|gᵀδ|: it passes Armijo's test unsearched
+SAFE_CURVATURE = 1.3
 
 __all__ = ["NewtonResult", "Factor", "newton", "full_hessian", "penalized_factor"]
 
@@ -118,6 +122,17 @@ def penalized_factor(H: np.ndarray, alpha: float, pen: np.ndarray, K: int) -> Fa
                 "the penalized Hessian is singular: with alpha = 0 (or penalty_factor 0) "
                 "the data are separable or X is rank-deficient; use alpha > 0"
             ) from None
+
+
+def _curvature(D: np.ndarray, estep: np.ndarray, step: np.ndarray, alpha: float,
+               pen: np.ndarray) -> float:
+    r""":math:`\delta^TH\delta = \sum_iD_i(a_i^T\delta)^2 + \alpha\sum_j\pi_j\delta_j^2`
+    of a binomial step (D the IRLS weights at the current point, ``estep`` = Aδ (n, 1)):
+    with :math:`M = \max_i|a_i^T\delta| \le 1` and :math:`\ell''(\eta + t) \le
+    e^{|t|}\ell''(\eta)` (Bach 2010), :math:`F(\theta+\delta) \le F(\theta) +
+    g^T\delta + (e - 2)\,\delta^TH\delta` (see :data:`SAFE_CURVATURE`)."""
+    e = estep[:, 0]
+    return float(np.einsum("i,i,i->", D, e, e)) + alpha * float(pen @ step[:, 0] ** 2)
 
 
 def _objective(family, eta, Y, w, theta, alpha, pen) -> tuple[float, float]:
@@ -360,9 +375,13 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
         if -slope <= 1e-13 * fscale:
             # decrement below what f can resolve: full step; stop once steps stop helping
             stalled = stalled + 1 if last_g is not None and gnorm > 0.5 * last_g else 0
-        elif not (K == 1 and mode != "exact" and float(np.abs(estep).max()) <= 1.0):
-            # (a CG step of the binomial moving no linear predictor by more than 1 lowers
-            # F by at least (3 - e)|g^T delta| -- self-concordance; no search needed)
+        elif not (K == 1 and float(np.abs(estep).max()) <= 1.0 and (
+                mode != "exact" or _curvature(state, estep, step, alpha, pen)
+                <= SAFE_CURVATURE * -slope)):
+            # (a binomial step moving no linear predictor by more than 1 lowers F by at
+            # least |g^T delta| - (e - 2) delta^T H delta -- self-concordance: for a CG
+            # step delta^T H delta = |g^T delta|; a Cholesky step's, from a Hessian that
+            # may be lazy, is measured; no search needed)
             if f0 is None:
                 f0 = _objective(family, eta, Y, w, theta, alpha, pen)[1]
             for _ in range(60):

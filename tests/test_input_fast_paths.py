@@ -1,5 +1,6 @@
-"""ridgekit's split NaN/inf check against scikit-learn's own, on arrays large enough to be
-split over threads and on small, sparse and float32 ones."""
+"""The fast paths of input checking against what they replace: the split NaN/inf check
+against scikit-learn's own (arrays large enough to be split over threads, small, sparse,
+float32 and Fortran ones), and label encoding by counting against np.unique."""
 
 from __future__ import annotations
 
@@ -47,3 +48,17 @@ def test_assert_finite_agrees_with_scikit_learn(rng, value, kind):
             with pytest.raises(ValueError) as info:
                 assert_finite(X)
             assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("labels", [
+    np.array([3, 1, 3, 2, 1], np.int8), np.array([7, 7, 9], np.uint16),
+    np.array([-5, 0, 12, -5, 40]), np.array([0, 10**12, 5]),  # a range too wide: sorted
+    np.array([1.0, 0.0, 1.0]), np.array(["b", "a", "b"])])
+def test_encode_labels_is_numpy_unique(labels):
+    from ridgekit.linear_model._logistic import encode_labels
+
+    classes, codes = encode_labels(labels)
+    ref_classes, ref_codes = np.unique(labels, return_inverse=True)
+    np.testing.assert_array_equal(classes, ref_classes)
+    assert classes.dtype == ref_classes.dtype
+    np.testing.assert_array_equal(codes, ref_codes)

@@ -113,9 +113,16 @@ def assert_finite(X, estimator=None, name: str = "X") -> None:
     if sparse.issparse(X) or data.ndim != 2:
         s = total(0, data.shape[0])
     else:
-        from ridgekit._blas_split import MIN_SPLIT_BYTES, blas_workers, split_sum
+        from ridgekit._blas_split import (
+            MIN_SPLIT_BYTES,
+            blas_workers,
+            quiet_blas_workers,
+            split_sum,
+        )
 
         workers = blas_workers() if data.nbytes >= MIN_SPLIT_BYTES else 1
+        if workers > 1:  # BLAS workers still spinning after a caller's product get the
+            quiet_blas_workers()  # cores otherwise (the fit's first pass)
         with np.errstate(over="ignore", invalid="ignore"):
             s = split_sum(total, data.shape[0], 4096, workers, np.add)
     if not np.isfinite(s):

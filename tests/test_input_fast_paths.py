@@ -53,6 +53,7 @@ def test_assert_finite_agrees_with_scikit_learn(rng, value, kind):
 @pytest.mark.parametrize("labels", [
     np.array([3, 1, 3, 2, 1], np.int8), np.array([7, 7, 9], np.uint16),
     np.array([-5, 0, 12, -5, 40]), np.array([0, 10**12, 5]),  # a range too wide: sorted
+    np.array([2**63, 2**63 + 5, 2**63], np.uint64),  # beyond intp: sorted
     np.array([1.0, 0.0, 1.0]), np.array(["b", "a", "b"])])
 def test_encode_labels_is_numpy_unique(labels):
     from ridgekit.linear_model._logistic import encode_labels

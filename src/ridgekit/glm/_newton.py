@@ -51,7 +51,7 @@ import numpy as np
 LAZY_RATIO = 0.25
 #: a binomial step that moves no linear predictor by more than 1 and whose curvature
 #: δᵀHδ (at the current point) is at most this times |gᵀδ| lowers F by at least
-#: (1 - 1.3(e - 2))|gᵀδ| ≈ 0.067|gᵀδ| > 1e-4|gᵀδ|: it passes Armijo's test unsearched
+#: (1 - 1.3(e - 2))|gᵀδ| > 0.066|gᵀδ| > 1e-4|gᵀδ|: it passes Armijo's test unsearched
 SAFE_CURVATURE = 1.3
 
 __all__ = ["NewtonResult", "Factor", "newton", "full_hessian", "penalized_factor"]

@@ -281,7 +281,7 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
         path = LogisticPath(problem, grid, result, classes, problem.null_deviance())
         if not leverages:
             return path, None
-        if result["loo_eta"] is None:
+        if summed:  # every route returns the log-loss curve: not computed again
             scale = 2.0 if name == "deviance" else 1.0
             return path, (scale * result["log_loss"], scale * result["log_loss_se"])
         return path, result["loo_eta"]

@@ -77,8 +77,7 @@ def main(argv=None) -> int:
         "(iii) one iteration: state and UᵀR": lambda: kern.advance_state(
             E, E, np.zeros(L, np.float32), w32, y32, w32, w32, U),
         "(iv) leverages (U∘U)F": lambda: kern.leverage_rows(U, B),
-        "(iv) ALO predictors, df, losses": lambda: kern.finish(E, E, 0, w32, y32, w32, cols,
-                                                               None),
+        "(iv) ALO predictors, df, losses": lambda: kern.finish(E, E, w32, y32, w32, cols, None),
     }
     rows = [{"piece": k, "s": f"{best(f):.4f}"} for k, f in pieces.items()]
     floor = sum(float(r["s"]) for r in rows)

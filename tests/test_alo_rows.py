@@ -204,7 +204,8 @@ def test_basis_rows_and_leverage_rows_against_float64(rng):
 
 
 @pytest.mark.parametrize("store", [True, False])
-def test_finish_is_alo_then_its_sums_in_float64(rng, store):
+@pytest.mark.parametrize("split_at", [(), (3,), (1, 4, 6)])
+def test_finish_is_alo_then_its_sums_in_float64(rng, store, split_at):
     n, L = 2 * kern._CHUNK + 311, 7
     E = rng.normal(scale=2.0, size=(n, L + 3)).astype(np.float32)[:, 2:2 + L]  # a view
     H = rng.uniform(0.0, 0.05, size=(n, L + 2)).astype(np.float32)
@@ -215,7 +216,8 @@ def test_finish_is_alo_then_its_sums_in_float64(rng, store):
     out = np.full((L, n, 1), np.nan) if store else None
     split = kern.RowSplit(n, 2)
     try:
-        df, loss, s1, s2 = kern.finish(E, H, 2, w, y, v, cols, out, split)
+        parts = np.split(E, split_at, axis=1) if split_at else E  # columns side by side
+        df, loss, s1, s2 = kern.finish(parts, H[:, 2:2 + L], w, y, v, cols, out, split)
     finally:
         split.close()
     e, h = E.astype(float), H[:, 2:2 + L].astype(float)

@@ -345,11 +345,8 @@ def _leverages(out, sums, an, parts, lam_all, w32, y32, v32, kern, rows):
     F = 1.0 / np.maximum(s * (1.0 - an.lam_a * an.nu)[:, None] + lam_all[j] * an.nu[:, None],
                          1e-300)
     H = an.leverages_many(F)
-    h0 = 0
-    for jj, E, _ in parts:
-        out["df"][jj], out["loss"][jj], sums[0, jj], sums[1, jj] = kern.finish(
-            E, H, h0, w32, y32, v32, jj, out["loo_eta"], rows)
-        h0 += jj.size
+    out["df"][j], out["loss"][j], sums[0, j], sums[1, j] = kern.finish(
+        [p[1] for p in parts], H, w32, y32, v32, j, out["loo_eta"], rows)
 
 
 def _curve(sums, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

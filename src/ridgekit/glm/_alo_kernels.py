@@ -117,11 +117,15 @@ def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
     return out
 
 
-def _advance_loop(E, dE, t, U):
+def _advance_loop(E, dE, t, B, beta, both, U):
     n, m = E.shape
     for i in numba.prange(n):
         for j in range(m):
-            e = E[i, j] + t[j] * dE[i, j]
+            step = t[j] * dE[i, j]
+            if both:
+                step += beta[j] * B[i, j]
+            dE[i, j] = step  # the step taken: the next iteration's previous step
+            e = E[i, j] + step
             E[i, j] = e
             U[i, j] = -abs(e)
 
@@ -165,14 +169,21 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     return R, D, s[0], s[1]
 
 
-def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL):
-    r"""In place :math:`E \leftarrow E + dE\,\mathrm{diag}(t)`, then :func:`state` at
-    the new E and the data gradient in the anchor's basis, :math:`U^TR` (``basis``: U,
-    n x d), block by block of rows while the block is in cache: R and
-    :math:`e^{-|E|}` live only in per-block buffers (each block's :math:`R_b^TU_b` is
-    summed in float64). Returns ``(U^T R, D, a, b)``."""
+def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, B=None,
+                  beta=None):
+    r"""In place :math:`E \leftarrow E + S`, :math:`S = dE\,\mathrm{diag}(t)` (plus
+    :math:`B\,\mathrm{diag}(\beta)` with a second direction B), written over dE (the
+    step taken, which the next iteration's subspace needs); then :func:`state` at the new
+    E and the data gradient in the anchor's basis, :math:`U^TR` (``basis``: U, n x d),
+    block by block of rows while the block is in cache: R and :math:`e^{-|E|}` live only
+    in per-block buffers (each block's :math:`R_b^TU_b` is summed in float64). Returns
+    ``(U^T R, D, a, b)``."""
     m = E.shape[1]
     D = np.empty_like(E)
+    both = B is not None
+    B = B if both else dE
+    beta = np.asarray(beta if both else np.zeros(m), np.float32)
+    t = np.asarray(t, np.float32)
 
     def part(sl):
         a, b = sl.indices(E.shape[0])[:2]
@@ -182,7 +193,7 @@ def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL):
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
             Eb, Ub, Rb = E[r], Ubuf[:r.stop - r.start], Rbuf[:r.stop - r.start]
-            _advance(Eb.size, Eb, dE[r], t, Ub)
+            _advance(Eb.size, Eb, dE[r], t, B[r], beta, both, Ub)
             np.exp(Ub, out=Ub)
             _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], Rb, D[r], acc[c:c + 1])
             G += Rb.T @ basis[r]
@@ -192,40 +203,56 @@ def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL):
     return sum(p[1] for p in parts).T, D, s[0], s[1]
 
 
-def _curvature_loop(D, cols, dE, acc):
+def _curvature_loop(D, cols, dE, B, both, acc):
     n, m = dE.shape
     for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
             for j in range(m):
                 v = dE[i, j]
-                acc[c, 0, j] += D[i, cols[j]] * v * v
-                a = abs(v)
-                if a > acc[c, 1, j]:
-                    acc[c, 1, j] = a
+                dd = D[i, cols[j]]
+                acc[c, 0, j] += dd * v * v
+                acc[c, 1, j] = max(acc[c, 1, j], abs(v))
+                if both:
+                    b = B[i, j]
+                    acc[c, 2, j] += dd * v * b
+                    acc[c, 3, j] += dd * b * b
+                    acc[c, 4, j] = max(acc[c, 4, j], abs(b))
 
 
 _curvature = _Kernel(_curvature_loop)
 
 
-def direction(U, P, D, cols, rows: RowSplit = SERIAL):
+def direction(U, P, D, cols, rows: RowSplit = SERIAL, B=None):
     r""":math:`dE = UP` and, while each block of rows is in cache, the curvatures
     :math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
     D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column: returns
-    ``(dE, κ, max)``."""
+    ``(dE, κ, max)``. With B (n, m), a second direction per column (the previous step),
+    also the cross and second curvatures :math:`\sum_iD\,dE_{ij}B_{ij}`,
+    :math:`\sum_iD\,B_{ij}^2` and :math:`\max_i|B_{ij}|`: returns ``(dE, κ, max,
+    κ_AB, κ_BB, max_B)``."""
     cols = np.asarray(cols, np.int64)
     m = P.shape[1]
     dE = np.empty((U.shape[0], m), np.result_type(U, P))
+    both = B is not None
 
     def part(sl):
         a, b = sl.indices(U.shape[0])[:2]
-        acc = _acc(b - a, 2, m)
+        acc = _acc(b - a, 5 if both else 2, m)
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
             np.matmul(U[r], P, out=dE[r])
-            _curvature(dE[r].size, D[r], cols, dE[r], acc[c:c + 1])
-        return acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)
+            _curvature(dE[r].size, D[r], cols, dE[r], B[r] if both else dE[r], both,
+                       acc[c:c + 1])
+        out = [acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)]
+        if both:
+            out += [acc[:, 2].sum(axis=0), acc[:, 3].sum(axis=0), acc[:, 4].max(axis=0)]
+        return out
     parts = rows.map(part)
-    return dE, sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)
+    res = [dE, sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)]
+    if both:
+        res += [sum(p[2] for p in parts), sum(p[3] for p in parts),
+                np.max([p[4] for p in parts], axis=0)]
+    return tuple(res)
 
 
 def _loss_sums_loop(E, L1, w, y, acc):

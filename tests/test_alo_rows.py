@@ -173,9 +173,11 @@ def test_direction_is_the_product_and_its_curvatures(rng):
     cols = np.array([5, 0, 2, 2])  # the columns of D that each direction continues
     rows = kern.RowSplit(n, 2)
     try:
-        dE, kap, mx = kern.direction(U, P, D, cols, rows)
+        dE, W, mx = kern.direction(U, P, D, cols, rows)
     finally:
         rows.close()
+    assert W.shape == (1, 1, m) and mx.shape == (1, m)
+    kap, mx = W[0, 0], mx[0]
     ref = U.astype(np.float64) @ P.astype(np.float64)
     np.testing.assert_allclose(dE, ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(kap, np.einsum("ij,ij->j", D[:, cols], ref * ref), rtol=1e-5)

@@ -1,8 +1,9 @@
-"""The batched ALO path's step in the plane of the model's Newton direction and the last
-step (``alo._subspace_step``) and the kernels that feed it, against dense float64
-references: the curvature sums against direct sums, the step against the optimality
-conditions of the second-order model in that plane (with the dense Hessian), and its
-descent against the objective evaluated directly, undamped and damped."""
+"""The batched ALO path's step in the span of the model's Newton direction and the last
+steps (``alo._subspace_step``) and the kernels that feed it, against dense float64
+references: the weighted Gram sums against direct sums, the step against Newton's step
+in that span from the dense Hessian (least squares where the directions are degenerate)
+and the optimality conditions of the second-order model there, and its descent against
+the objective evaluated directly, undamped and damped."""
 
 from __future__ import annotations
 
@@ -46,89 +47,106 @@ def _setup(rng, offset, n=3000, d=6):
     return U, nu, y, w, c, lam, D, G, H, z, b
 
 
-def _sums(U, D, z, b):
-    a, e = U @ z, U @ b
-    return (D @ a**2, np.abs(a).max(), D @ (a * e), D @ e**2, np.abs(e).max())
+def _plane(U, D, G, H, lam, nu, V):
+    """What _subspace_step is given (the D-weighted Gram of U V and the max-norms) and
+    the dense references: the subspace Newton step (least squares where V is degenerate)
+    and its move bound M."""
+    E = np.column_stack([U @ v for v in V])
+    W = (E.T @ (D[:, None] * E))[:, :, None]
+    mx = np.abs(E).max(axis=0)[:, None]
+    P = np.column_stack(V)
+    scale = 1.0 / np.linalg.norm(P, axis=0)  # least squares on unit columns
+    coef = scale * np.linalg.lstsq((P * scale).T @ H @ (P * scale), -(P * scale).T @ G,
+                                   rcond=1e-10)[0]
+    return W, mx, P @ coef, float(np.abs(coef) @ mx[:, 0])
 
 
+def _step(V, G, W, mx, lam, nu):
+    x = _subspace_step([v[:, None] for v in V], G[:, None], W, mx, np.array([lam]), nu)
+    assert x.shape == (len(V), 1)
+    return sum(c[0] * v for c, v in zip(x, V, strict=True)), x[:, 0]
+
+
+@pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize("offset", [0.3, 30.0])
-def test_plane_step_is_newton_in_the_plane_and_descends(rng, offset):
+def test_subspace_step_is_newton_in_the_subspace_and_descends(rng, offset, k):
     U, nu, y, w, c, lam, D, G, H, z, b = _setup(rng, offset)
-    curv = _sums(U, D, z, b)
-    t, beta = _subspace_step(z[:, None], b[:, None], G[:, None], np.array([-z @ G]),
-                             *(np.array([v]) for v in curv), np.array([lam]), nu)
-    s = t[0] * z + beta[0] * b
-    P = np.column_stack([z, b])
-    newton = np.linalg.solve(P.T @ H @ P, -P.T @ G)  # dense Hessian, in the plane
-    M = abs(newton[0]) * curv[1] + abs(newton[1]) * curv[4]
+    V = [z, b, rng.normal(size=z.size) * np.linalg.norm(z)][:k]
+    W, mx, newton, M = _plane(U, D, G, H, lam, nu, V)
+    s, x = _step(V, G, W, mx, lam, nu)
     if offset < 1.0:
-        assert M <= 1.0  # a short step is the plane's Newton step itself
-        np.testing.assert_allclose([t[0], beta[0]], newton, rtol=1e-9)
+        assert M <= 1.0  # a short step is the subspace's Newton step itself
+        np.testing.assert_allclose(s, newton, rtol=1e-8, atol=1e-12)
+        P = np.column_stack(V)  # the model's gradient vanishes in the subspace
         np.testing.assert_allclose(P.T @ (G + H @ s), 0.0, atol=1e-9 * np.abs(G).sum())
     else:  # a long one is damped by log(1 + M)/M
         assert M > 1.0
-        np.testing.assert_allclose([t[0], beta[0]], newton * np.log1p(M) / M, rtol=1e-9)
+        np.testing.assert_allclose(s, newton * np.log1p(M) / M, rtol=1e-8)
     f0, f1 = _objective(U, c, y, w, lam, nu), _objective(U, c + s, y, w, lam, nu)
     assert f1 < f0 - 0.05 * abs(float(G @ s))  # descends by a fixed fraction of |g^T s|
 
 
-def test_plane_step_falls_back_to_the_direction_when_the_plane_is_degenerate(rng):
+def test_subspace_step_drops_directions_the_others_span(rng):
     U, nu, y, w, c, lam, D, G, H, z, b = _setup(rng, 0.3)
-    b = 2.0 * z  # no plane
-    curv = _sums(U, D, z, b)
-    t, beta = _subspace_step(z[:, None], b[:, None], G[:, None], np.array([-z @ G]),
-                             *(np.array([v]) for v in curv), np.array([lam]), nu)
-    assert beta[0] == 0.0
-    assert abs(t[0]) * curv[1] <= 1.0  # undamped
-    np.testing.assert_allclose(t[0], -(z @ G) / (z @ H @ z), rtol=1e-10)
+    for V in ([z, 2.0 * z], [z, b, 3.0 * b - z], [z, 1e-6 * b, 1e-9 * (b + z)]):
+        W, mx, newton, M = _plane(U, D, G, H, lam, nu, V)
+        s, _ = _step(V, G, W, mx, lam, nu)
+        assert M <= 1.0
+        # the same step as Newton's in the space V spans, whatever the scale of each
+        np.testing.assert_allclose(s, newton, rtol=1e-6, atol=1e-9 * np.abs(newton).max())
 
 
-def test_direction_with_the_last_step_gives_the_plane_sums(rng):
+@pytest.mark.parametrize("k", [1, 2])
+def test_direction_with_earlier_steps_gives_their_weighted_gram(rng, k):
     n, d, m = 2 * kern._CHUNK + 77, 7, 4
     U = rng.normal(size=(n, d)).astype(np.float32)
     P = rng.normal(size=(d, m)).astype(np.float32)
     D = rng.uniform(0.0, 0.25, (n, 6)).astype(np.float32)
-    B = rng.normal(size=(n, m + 2)).astype(np.float32)[:, 1:1 + m]  # a strided view
+    hist = [rng.normal(size=(n, m + 2)).astype(np.float32)[:, 1:1 + m] for _ in range(k)]
     cols = np.array([5, 0, 2, 2])
     rows = kern.RowSplit(n, 2)
     try:
-        dE, kap, mx, kab, kbb, mxb = kern.direction(U, P, D, cols, rows, B)
+        dE, W, mx = kern.direction(U, P, D, cols, rows, hist)
     finally:
         rows.close()
     A = U.astype(np.float64) @ P.astype(np.float64)
-    Dc, Bd = D[:, cols].astype(np.float64), B.astype(np.float64)
+    V = [A] + [h.astype(np.float64) for h in hist]
+    Dc = D[:, cols].astype(np.float64)
     np.testing.assert_allclose(dE, A, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(kap, (Dc * A * A).sum(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(mx, np.abs(A).max(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(kab, (Dc * A * Bd).sum(axis=0), rtol=1e-4,
-                               atol=1e-5 * (Dc * np.abs(A * Bd)).sum(axis=0).max())
-    np.testing.assert_allclose(kbb, (Dc * Bd * Bd).sum(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(mxb, np.abs(Bd).max(axis=0), rtol=1e-6)
+    assert W.shape == (k + 1, k + 1, m) and mx.shape == (k + 1, m)
+    for a in range(k + 1):
+        np.testing.assert_allclose(mx[a], np.abs(V[a]).max(axis=0), rtol=1e-5)
+        for b in range(k + 1):
+            ref = (Dc * V[a] * V[b]).sum(axis=0)
+            scale = (Dc * np.abs(V[a] * V[b])).sum(axis=0).max()
+            np.testing.assert_allclose(W[a, b], ref, rtol=1e-4, atol=1e-5 * scale)
 
 
-def test_advance_state_with_the_last_step_moves_along_the_plane(rng):
+@pytest.mark.parametrize("k", [1, 2])
+def test_advance_state_with_earlier_steps_moves_in_their_span(rng, k):
     n, m, d = 3 * kern._CHUNK + 123, 5, 7
     E = rng.normal(size=(n, m)).astype(np.float32) * 3.0
     E0 = E.astype(np.float64)
     dE = rng.normal(size=(n, m)).astype(np.float32)
-    B = rng.normal(size=(n, m)).astype(np.float32)
+    hist = [rng.normal(size=(n, m)).astype(np.float32) for _ in range(k)]
     t = rng.uniform(0.1, 2.0, m).astype(np.float32)
-    beta = rng.uniform(-1.0, 1.0, m).astype(np.float32)
+    beta = rng.uniform(-1.0, 1.0, (k, m)).astype(np.float32)
     w, q, iqa = (rng.uniform(0.5, 2.0, n).astype(np.float32) for _ in range(3))
     y = (rng.uniform(size=n) < 0.4).astype(np.float32)
     basis = rng.normal(size=(n, d)).astype(np.float32)
-    step = dE.astype(np.float64) * t + B.astype(np.float64) * beta
+    step = dE.astype(np.float64) * t + sum(h.astype(np.float64) * bk
+                                           for h, bk in zip(hist, beta, strict=True))
     e = E0 + step
     p = expit(e)
     D = w[:, None] * p * (1.0 - p)
     R = w[:, None] * (p - y[:, None])
     rows = kern.RowSplit(n, 2)
     try:
-        G, Dk, a, b = kern.advance_state(E, dE, t, w, y, q, iqa, basis, rows, B, beta)
+        G, Dk, a, b = kern.advance_state(E, dE, t, w, y, q, iqa, basis, rows, hist, beta)
     finally:
         rows.close()
     np.testing.assert_allclose(E, e, rtol=1e-6, atol=1e-5)
-    np.testing.assert_allclose(dE, step, rtol=1e-5, atol=1e-6)  # the step taken, kept
+    np.testing.assert_allclose(dE, step, rtol=1e-5, atol=1e-5)  # the step taken, kept
     np.testing.assert_allclose(G, basis.astype(np.float64).T @ R, rtol=1e-4,
                                atol=1e-5 * np.abs(basis).sum(axis=0).max())
     np.testing.assert_allclose(Dk, D, rtol=1e-4, atol=1e-7)

@@ -63,3 +63,26 @@ def test_encode_labels_is_numpy_unique(labels):
     np.testing.assert_array_equal(classes, ref_classes)
     assert classes.dtype == ref_classes.dtype
     np.testing.assert_array_equal(codes, ref_codes)
+
+
+@pytest.mark.parametrize("labels", [
+    np.array([0, 1, 1, 0]), np.array([3, 3, 3]), np.array([-7, 2, 2**40, 5], np.int64),
+    np.array([1, 0, 2], np.uint8), np.array([2**63, 1], np.uint64),
+    np.array([True, False, True]), np.arange(1000) % 37])
+def test_integer_labels_never_fail_the_target_check_that_is_skipped(labels):
+    """build_problem skips scikit-learn's target check for 1-D integer and boolean
+    labels: the check itself must accept every such array."""
+    from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+    check_classification_targets(labels)  # raises for a rejected target type
+    assert type_of_target(labels) in ("binary", "multiclass")
+
+
+@pytest.mark.parametrize("labels", [np.array([0.5, 1.0, 0.25, 1.0]),
+                                    np.array([[0, 1], [1, 0], [0, 1]])])
+def test_other_labels_still_get_the_target_check(labels):
+    from ridgekit.linear_model import LogisticRidge
+
+    X = np.arange(2.0 * labels.shape[0]).reshape(labels.shape[0], 2)
+    with pytest.raises(ValueError, match="(?i)unknown label type|continuous|1d array|column"):
+        LogisticRidge().fit(X, labels)

@@ -117,14 +117,16 @@ def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
     return out
 
 
-def _advance_loop(E, dE, t, B, beta, both, U):
+def _advance_loop(E, dE, t, B1, B2, beta, nb, U):
     n, m = E.shape
     for i in numba.prange(n):
         for j in range(m):
             step = t[j] * dE[i, j]
-            if both:
-                step += beta[j] * B[i, j]
-            dE[i, j] = step  # the step taken: the next iteration's previous step
+            if nb >= 1:
+                step += beta[0, j] * B1[i, j]
+            if nb >= 2:
+                step += beta[1, j] * B2[i, j]
+            dE[i, j] = step  # the step taken: the next iteration's last step
             e = E[i, j] + step
             E[i, j] = e
             U[i, j] = -abs(e)
@@ -169,20 +171,20 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     return R, D, s[0], s[1]
 
 
-def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, B=None,
+def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, hist=(),
                   beta=None):
-    r"""In place :math:`E \leftarrow E + S`, :math:`S = dE\,\mathrm{diag}(t)` (plus
-    :math:`B\,\mathrm{diag}(\beta)` with a second direction B), written over dE (the
-    step taken, which the next iteration's subspace needs); then :func:`state` at the new
-    E and the data gradient in the anchor's basis, :math:`U^TR` (``basis``: U, n x d),
-    block by block of rows while the block is in cache: R and :math:`e^{-|E|}` live only
-    in per-block buffers (each block's :math:`R_b^TU_b` is summed in float64). Returns
-    ``(U^T R, D, a, b)``."""
+    r"""In place :math:`E \leftarrow E + S`, :math:`S = dE\,\mathrm{diag}(t) +
+    \sum_kB_k\mathrm{diag}(\beta_k)` (``hist``: up to two earlier steps :math:`B_k`,
+    ``beta`` (k, m)), written over dE (the step taken, which the next iterations' subspace
+    needs); then :func:`state` at the new E and the data gradient in the anchor's basis,
+    :math:`U^TR` (``basis``: U, n x d), block by block of rows while the block is in
+    cache: R and :math:`e^{-|E|}` live only in per-block buffers (each block's
+    :math:`R_b^TU_b` is summed in float64). Returns ``(U^T R, D, a, b)``."""
     m = E.shape[1]
     D = np.empty_like(E)
-    both = B is not None
-    B = B if both else dE
-    beta = np.asarray(beta if both else np.zeros(m), np.float32)
+    nb = len(hist)
+    B1, B2 = (tuple(hist) + (dE, dE))[:2]
+    beta = np.asarray(beta if nb else np.zeros((1, m)), np.float32).reshape(-1, m)
     t = np.asarray(t, np.float32)
 
     def part(sl):
@@ -193,7 +195,7 @@ def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, B=None
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
             Eb, Ub, Rb = E[r], Ubuf[:r.stop - r.start], Rbuf[:r.stop - r.start]
-            _advance(Eb.size, Eb, dE[r], t, B[r], beta, both, Ub)
+            _advance(Eb.size, Eb, dE[r], t, B1[r], B2[r], beta, nb, Ub)
             np.exp(Ub, out=Ub)
             _state(Eb.size, Eb, Ub, w[r], y[r], q[r], iqa[r], Rb, D[r], acc[c:c + 1])
             G += Rb.T @ basis[r]
@@ -203,56 +205,68 @@ def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, B=None
     return sum(p[1] for p in parts).T, D, s[0], s[1]
 
 
-def _curvature_loop(D, cols, dE, B, both, acc):
+def _curvature_loop(D, cols, dE, B1, B2, nb, acc):
+    # acc[c] rows: the D-weighted products of (dE, B1, B2) -- (0,0), (0,1), (1,1), (0,2),
+    # (1,2), (2,2) -- then max|dE|, max|B1|, max|B2|
     n, m = dE.shape
     for c in numba.prange(acc.shape[0]):
         for i in range(c * _CHUNK, min(n, (c + 1) * _CHUNK)):
             for j in range(m):
                 v = dE[i, j]
                 dd = D[i, cols[j]]
-                acc[c, 0, j] += dd * v * v
-                acc[c, 1, j] = max(acc[c, 1, j], abs(v))
-                if both:
-                    b = B[i, j]
-                    acc[c, 2, j] += dd * v * b
-                    acc[c, 3, j] += dd * b * b
-                    acc[c, 4, j] = max(acc[c, 4, j], abs(b))
+                dv = dd * v
+                acc[c, 0, j] += dv * v
+                acc[c, 6, j] = max(acc[c, 6, j], abs(v))
+                if nb >= 1:
+                    b = B1[i, j]
+                    db = dd * b
+                    acc[c, 1, j] += dv * b
+                    acc[c, 2, j] += db * b
+                    acc[c, 7, j] = max(acc[c, 7, j], abs(b))
+                    if nb >= 2:
+                        e = B2[i, j]
+                        acc[c, 3, j] += dv * e
+                        acc[c, 4, j] += db * e
+                        acc[c, 5, j] += dd * e * e
+                        acc[c, 8, j] = max(acc[c, 8, j], abs(e))
 
 
 _curvature = _Kernel(_curvature_loop)
 
 
-def direction(U, P, D, cols, rows: RowSplit = SERIAL, B=None):
-    r""":math:`dE = UP` and, while each block of rows is in cache, the curvatures
-    :math:`\kappa_j = \sum_iD_{i,c_j}\,dE_{ij}^2` (:math:`c` = ``cols``, the columns of
-    D that dE's columns continue) and :math:`\max_i|dE_{ij}|` per column: returns
-    ``(dE, κ, max)``. With B (n, m), a second direction per column (the previous step),
-    also the cross and second curvatures :math:`\sum_iD\,dE_{ij}B_{ij}`,
-    :math:`\sum_iD\,B_{ij}^2` and :math:`\max_i|B_{ij}|`: returns ``(dE, κ, max,
-    κ_AB, κ_BB, max_B)``."""
+def direction(U, P, D, cols, rows: RowSplit = SERIAL, hist=()):
+    r""":math:`dE = UP` and, while each block of rows is in cache, the D-weighted Gram of
+    each column's directions :math:`V_j = [dE_{:j}, B_{1,:j}, \dots]` (dE and the
+    earlier steps in ``hist``, at most two), :math:`W_{abj} = \sum_iD_{i,c_j}V_{ia}
+    V_{ib}` (:math:`c` = ``cols``, the columns of D that the directions continue), and
+    :math:`\max_i|V_{ia}|`: returns ``(dE, W, mx)``, W (k+1, k+1, m), mx (k+1, m).
+    ``W[0, 0]`` is the curvature :math:`\kappa_j = \sum_iD\,dE_{ij}^2`."""
     cols = np.asarray(cols, np.int64)
     m = P.shape[1]
     dE = np.empty((U.shape[0], m), np.result_type(U, P))
-    both = B is not None
+    nb = len(hist)
+    if nb > 2:
+        raise ValueError("direction: at most two earlier steps")
 
     def part(sl):
         a, b = sl.indices(U.shape[0])[:2]
-        acc = _acc(b - a, 5 if both else 2, m)
+        acc = _acc(b - a, 9, m)
         for c, start in enumerate(range(a, b, _CHUNK)):
             r = slice(start, min(b, start + _CHUNK))
             np.matmul(U[r], P, out=dE[r])
-            _curvature(dE[r].size, D[r], cols, dE[r], B[r] if both else dE[r], both,
-                       acc[c:c + 1])
-        out = [acc[:, 0].sum(axis=0), acc[:, 1].max(axis=0)]
-        if both:
-            out += [acc[:, 2].sum(axis=0), acc[:, 3].sum(axis=0), acc[:, 4].max(axis=0)]
-        return out
+            B1, B2 = (tuple(h[r] for h in hist) + (dE[r], dE[r]))[:2]
+            _curvature(dE[r].size, D[r], cols, dE[r], B1, B2, nb, acc[c:c + 1])
+        return acc[:, :6].sum(axis=0), acc[:, 6:].max(axis=0)
     parts = rows.map(part)
-    res = [dE, sum(p[0] for p in parts), np.max([p[1] for p in parts], axis=0)]
-    if both:
-        res += [sum(p[2] for p in parts), sum(p[3] for p in parts),
-                np.max([p[4] for p in parts], axis=0)]
-    return tuple(res)
+    sums = sum(p[0] for p in parts)
+    mx = np.max([p[1] for p in parts], axis=0)
+    k = nb + 1
+    W = np.empty((k, k, m))
+    for (a, b), row in zip(((0, 0), (0, 1), (1, 1), (0, 2), (1, 2), (2, 2)), sums,
+                           strict=True):
+        if b < k:
+            W[a, b] = W[b, a] = row
+    return dE, W, mx[:k]
 
 
 def _loss_sums_loop(E, L1, w, y, acc):

@@ -256,3 +256,18 @@ def test_alo_curve_is_the_summary_of_the_alo_predictors(rng, route, monkeypatch)
         assert lean["loo_eta"] is None
         np.testing.assert_allclose(lean["log_loss"], mean, rtol=1e-6)
         np.testing.assert_allclose(lean["df"], out["df"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad, match", [(np.ones(5), "shape"), ("neg", ">= 0"),
+                                        ("nan", "finite"), ("zero", "not all 0")])
+def test_alo_path_names_bad_eval_weights(rng, bad, match):
+    problem, X, y = _problem(rng, n=300)
+    v = np.ones(300)
+    if isinstance(bad, str):
+        v[3] = {"neg": -1.0, "nan": np.nan, "zero": 0.0}[bad]
+        if bad == "zero":
+            v[:] = 0.0
+    else:
+        v = bad
+    with pytest.raises(ValueError, match=match):
+        alo_path(problem, problem.default_alphas(3), eval_weights=v)

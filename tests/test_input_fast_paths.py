@@ -86,3 +86,27 @@ def test_other_labels_still_get_the_target_check(labels):
     X = np.arange(2.0 * labels.shape[0]).reshape(labels.shape[0], 2)
     with pytest.raises(ValueError, match="(?i)unknown label type|continuous|1d array|column"):
         LogisticRidge().fit(X, labels)
+
+
+def _outcome(check, X, **kw):
+    try:
+        check(X, **kw)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1.0])
+def test_assert_finite_on_object_and_zero_dimensional_input(value):
+    """Inputs the classifiers never pass (they convert to float first), checked as
+    scikit-learn checks them: object arrays are searched (for NaN only, as scikit-learn
+    does), 0-d arrays are one value."""
+    obj = np.array([[1.0, value]], dtype=object)
+    assert _outcome(assert_finite, obj) == _outcome(assert_all_finite, obj, input_name="X")
+    assert (_outcome(assert_finite, obj) is None) == (value is not np.nan)
+    scalar = np.float64(value)
+    assert _outcome(assert_finite, scalar) == _outcome(assert_all_finite,
+                                                       np.atleast_1d(scalar), input_name="X")
+    assert (_outcome(assert_finite, scalar) is None) == np.isfinite(value)
+    assert_finite(np.array([[1, 2]], dtype=object))
+    assert_finite(np.array([True, False]))

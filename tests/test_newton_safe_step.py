@@ -73,3 +73,38 @@ def test_newton_from_a_wrong_hessian_still_searches_and_converges(rng):
     assert res.converged and res.grad_norm <= 1e-8
     np.testing.assert_allclose(res.theta[1:, 0], ref.coef_[0], rtol=1e-6)
     assert res.theta.shape == (d, 1)
+
+
+def test_a_step_from_too_small_a_hessian_near_the_optimum_is_searched(rng, monkeypatch):
+    """Near the optimum a step from half the Hessian moves η little (|Δη| < 1) but is
+    twice Newton's: its measured curvature is about 2|gᵀδ| > 1.3|gᵀδ|, so the
+    self-concordance shortcut must not take it whole (on a quadratic it would land at
+    the mirror point, F unchanged); the line search runs and halves it."""
+    import ridgekit.glm._newton as newton_module
+
+    n, p = 2000, 6
+    X = rng.normal(size=(n, p))
+    y = (rng.uniform(size=n) < expit(X @ rng.normal(size=p) * 0.3)).astype(int)
+    problem = build_problem(LogisticRidge(), X, y)[0]
+    exact = problem.solve(1.0, problem.null_theta())
+    H = problem.hessian(exact)
+    theta0 = exact.theta + 1e-3 * rng.normal(size=exact.theta.shape)
+    calls = []
+    real = newton_module._objective
+
+    def counted(family, eta, Y, w, theta, alpha, pen):
+        out = real(family, eta, Y, w, theta, alpha, pen)
+        calls.append((theta.copy(), out[1]))
+        return out
+
+    monkeypatch.setattr(newton_module, "_objective", counted)
+    res = problem.solve(1.0, theta0, hessian0=0.5 * H)
+    A = np.column_stack([np.ones(n), X])
+    f0 = _objective(A, y.astype(float), theta0[:, 0], 1.0, problem.pen)
+    trial = [f for theta, f in calls if not np.allclose(theta, theta0)]
+    assert trial, "the doubled step was taken without a search"
+    # the first trial is the doubled step itself, about as high as the start
+    assert trial[0] >= f0 - 0.1 * (f0 - _objective(A, y.astype(float), exact.theta[:, 0],
+                                                   1.0, problem.pen))
+    assert res.converged and res.grad_norm <= 1e-8
+    np.testing.assert_allclose(res.theta, exact.theta, rtol=1e-7, atol=1e-9)

@@ -103,9 +103,16 @@ def assert_finite(X, estimator=None, name: str = "X") -> None:
     names the problem (or passes, when finite values merely overflowed the sum)."""
     from sklearn.utils.validation import _assert_all_finite
 
-    data = X.data if sparse.issparse(X) else X
-    if data.dtype.kind != "f":
+    data = X.data if sparse.issparse(X) else np.asarray(X)
+    if data.ndim == 0:
+        data = data.reshape(1)
+    if data.dtype.kind in "biu":  # integers and booleans hold no NaN or inf
         return
+    if data.dtype.kind != "f":  # object, complex, ...: scikit-learn's own search
+        _assert_all_finite(data, input_name=name, estimator_name=type(estimator).__name__
+                           if estimator is not None else "")
+        return
+
     def total(a: int, b: int) -> float:
         with np.errstate(over="ignore", invalid="ignore"):  # (per thread) finite values
             return np.sum(data[a:b])                        # may overflow the sum

@@ -20,8 +20,11 @@ A CG step of the binomial that moves no linear predictor by more than 1 is taken
 without a line search: by the self-concordance of the logistic loss (Bach 2010,
 :math:`\phi(t+s) \le \phi(t) + \phi'(t)s + \phi''(t)(e^{|s|}-|s|-1)`) and CG's Galerkin
 property :math:`\delta^TM\delta = -g^T\delta`, such a step lowers F by at least
-:math:`(3-e)\,|g^T\delta|`, far more than Armijo's :math:`10^{-4}|g^T\delta|`. Other steps
-search in η (no pass over X per trial).
+:math:`(3-e)\,|g^T\delta|`, far more than Armijo's :math:`10^{-4}|g^T\delta|`. A
+Cholesky step, whose Hessian may be lazy or float32, is taken whole on the same grounds
+when its curvature :math:`\delta^TH\delta` at the current point, measured, is at most
+:data:`SAFE_CURVATURE` times :math:`|g^T\delta|`. Other steps search in η (no pass over
+X per trial).
 
 On the Cholesky route the data Hessian (the O(n d²) part of a step) is *lazy*: it is
 reused, refactored with the current λ (O(d³)), while each step it drives cuts the

@@ -469,6 +469,14 @@ def alo_path(problem, alphas: np.ndarray, *, method: str = "anchored",
     them).
     """
     alphas = np.asarray(alphas, float)
+    if eval_weights is not None:
+        eval_weights = np.asarray(eval_weights, float)
+        if eval_weights.shape != (problem.design.n,):
+            raise ValueError(f"eval_weights has shape {eval_weights.shape}; expected "
+                             f"({problem.design.n},), one per sample")
+        if not np.all(np.isfinite(eval_weights)) or np.any(eval_weights < 0) \
+                or eval_weights.sum() <= 0:
+            raise ValueError("eval_weights must be finite, >= 0 and not all 0")
     if method == "exact":
         from ridgekit.glm.path import fit_path
 

@@ -305,7 +305,9 @@ def anchored_path(problem, alphas: np.ndarray, *, decrement: float = 1e-4,
     Returns the dict of :func:`ridgekit.glm.fit_path` (``theta``, ``n_iter``,
     ``grad_norm``, ``converged``, ``loss``, ``df``) plus, when ``leverages``,
     ``loo_eta`` (L, n, 1): the approximate leave-one-out predictors of
-    :mod:`ridgekit.glm.alo` at every λ, and ``n_anchors`` (Grams formed).
+    :mod:`ridgekit.glm.alo` at every λ, and ``n_anchors`` (Grams formed); the batched
+    route (:func:`ridgekit.glm.alo.alo_path`) adds the ALO curve, ``log_loss`` and
+    ``log_loss_se``.
     """
     if leverages and not sequential:
         from ridgekit.glm.alo import alo_path, batch_fits

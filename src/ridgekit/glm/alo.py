@@ -94,10 +94,10 @@ class _Group:
 
     def __init__(self, anchor, idx, C, E):
         self.anchor, self.idx, self.C, self.E = anchor, idx, C, E
-        m = idx.size
         self.hist, self.hist_c = [], []
-        self.dE = None  # the last direction U z, until the state evaluation applies it
-        self.t, self.beta = np.zeros(m, np.float32), np.zeros((0, m), np.float32)
+        # the last direction U z and its coefficients t (on it) and beta (on the steps in
+        # hist), set with each step, until the state evaluation applies them
+        self.dE = self.t = self.beta = None
         self.q32 = anchor.q.astype(np.float32)
         Da = anchor.D
         self.iqa = np.where(Da > 0, anchor.q / np.where(Da > 0, Da, 1.0), 0.0).astype(
@@ -107,13 +107,13 @@ class _Group:
     def keep(self, mask, rows):
         """Keep the columns of ``mask`` (after a state evaluation, which has applied the
         last step). Columns are in decreasing λ and converge mostly in that order: when
-        the kept ones are the last k, E and the steps become views of those columns, with
-        no copy (the others stay as they are in the old arrays)."""
+        the kept ones are a run (mostly the last k), E and the steps become views of
+        those columns, with no copy (the others stay as they are in the old arrays)."""
         cols = np.flatnonzero(mask)
         self.idx, self.C = np.take(self.idx, cols), np.take(self.C, cols, axis=1)
         self.hist_c = [np.take(h, cols, axis=1) for h in self.hist_c]
-        self.E = _kept(self.E, cols, mask.size, rows)
-        self.hist = [_kept(h, cols, mask.size, rows) for h in self.hist]
+        self.E = _columns(self.E, cols, rows)
+        self.hist = [_columns(h, cols, rows) for h in self.hist]
         self.dE = None
 
     def filt(self, lam, s):
@@ -213,7 +213,7 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                 out["grad_norm"][j] = np.linalg.norm(an.M @ (an.T @ G[:, fin]), axis=0)
                 out["theta"][j, :, 0] = (an.T @ g.C[:, fin]).T
                 done.setdefault(id(an), (an, []))[1].append(
-                    (j, _columns(fin, g.E), s[fin]))
+                    (j, _columns(g.E, np.flatnonzero(fin), rows), s[fin]))
                 keep = ~fin
                 g.keep(keep, rows)
                 live = np.flatnonzero(keep)  # columns of D still in play
@@ -251,21 +251,14 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
     return out
 
 
-def _kept(A, cols, m, rows) -> np.ndarray:
-    """Columns ``cols`` of A (n x m): a view when they are the last ones."""
-    from ridgekit.glm._alo_kernels import take_columns
+def _columns(A, cols, rows=None) -> np.ndarray:
+    """``A[:, cols]``: a view when ``cols`` is a run of columns, else a copy (its rows
+    split over ``rows``)."""
+    from ridgekit.glm._alo_kernels import SERIAL, take_columns
 
-    if cols.size and cols[0] == m - cols.size:
-        return A[:, cols[0]:]
-    return take_columns(A, cols, rows)
-
-
-def _columns(mask, A) -> np.ndarray:
-    """``A[:, mask]``: a view when the mask is a run of columns."""
-    cols = np.flatnonzero(mask)
     if cols.size and cols[-1] - cols[0] == cols.size - 1:
         return A[:, cols[0]:cols[-1] + 1]
-    return A[:, cols]
+    return take_columns(A, cols, rows or SERIAL)
 
 
 def _step_length(g, dE, Pd, slope, kap, mx, lam, w32, y32, kern, rows) -> np.ndarray:

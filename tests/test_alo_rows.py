@@ -76,17 +76,26 @@ def test_float32_hessian_is_the_gram_at_theta(rng, fit_intercept):
     D = rng.uniform(0.05, 0.25, 5000)
     rows = kern.RowSplit(5000, 2)
     try:
-        np.testing.assert_allclose(_gram32(X.astype(np.float32), D, fit_intercept, rows),
-                                   _gram32(X.astype(np.float32), D, fit_intercept),
+        np.testing.assert_allclose(_gram32(X.astype(np.float32), D, fit_intercept, rows)[0],
+                                   _gram32(X.astype(np.float32), D, fit_intercept)[0],
                                    rtol=1e-6, atol=1e-6)
         # with a right-hand side: the same Gram, and A^T rhs from the same blocks
         rhs = rng.normal(size=5000)
-        G, product = _gram32(X.astype(np.float32), D, fit_intercept, rows, rhs)
+        G, product, _ = _gram32(X.astype(np.float32), D, fit_intercept, rows, rhs)
         A = np.column_stack([np.ones(5000), X]) if fit_intercept else X
         np.testing.assert_allclose(G, A.T @ (A * D[:, None]), rtol=1e-5,
                                    atol=1e-5 * np.abs(G).max())
         np.testing.assert_allclose(product, A.T @ rhs, rtol=1e-5,
                                    atol=1e-5 * np.abs(A.T @ rhs).max())
+        # filled from float64 X in the same pass: the copy, the same sums, X's total
+        for split in (rows, None):
+            X32 = np.full(X.shape, np.nan, np.float32)
+            G2, product2, total = _gram32(X32, D, fit_intercept, split, rhs, X)
+            np.testing.assert_array_equal(X32, X.astype(np.float32))
+            np.testing.assert_allclose(G2, G, rtol=1e-6, atol=1e-6 * np.abs(G).max())
+            np.testing.assert_allclose(product2, product, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(total, np.trace(G[-X.shape[1]:, -X.shape[1]:]),
+                                       rtol=1e-6)
     finally:
         rows.close()
 

@@ -110,3 +110,63 @@ def test_assert_finite_on_object_and_zero_dimensional_input(value):
     assert (_outcome(assert_finite, scalar) is None) == np.isfinite(value)
     assert_finite(np.array([[1, 2]], dtype=object))
     assert_finite(np.array([True, False]))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_alo_proves_x_finite_in_its_first_pass(rng, value, weighted):
+    """cv="alo" leaves the NaN/inf check to its first pass over X (the trace of the
+    float32 Gram): the same error as scikit-learn's check names, also for a bad value in a
+    row of zero weight (where the Gram's weight is 0), and the float32 copy it makes on
+    the way is X's."""
+    from ridgekit.glm.alo import alo_path
+    from ridgekit.linear_model import LogisticRidgeCV
+    from ridgekit.linear_model._logistic import build_problem
+
+    X = rng.normal(size=(6000, 8))
+    y = (X[:, 0] + rng.normal(size=6000) > 0).astype(int)
+    sw = np.ones(6000)
+    bad = X.copy()
+    bad[4321, 3] = value
+    if weighted:
+        sw[4321] = 0.0
+    with pytest.raises(ValueError) as expected:
+        assert_all_finite(bad, input_name="X", estimator_name="LogisticRidgeCV")
+    with pytest.raises(ValueError) as got:
+        LogisticRidgeCV([10.0, 1.0], cv="alo").fit(bad, y, sample_weight=sw)
+    assert str(got.value) == str(expected.value)
+    # a finite X: the copy made in the Gram's pass is X's, and the check is done
+    problem = build_problem(LogisticRidgeCV(cv="alo"), X, y, sw, defer_finite=True)[0]
+    assert problem.design._unchecked == "LogisticRidgeCV"
+    alo_path(problem, np.array([10.0, 1.0]), keep_eta=False)
+    assert problem.design._unchecked is None
+    np.testing.assert_array_equal(problem.design.float32(), X.astype(np.float32))
+
+
+def test_deferred_check_runs_before_any_other_use_of_x(rng):
+    """A design whose check was put off checks X the first time anything reads it."""
+    from ridgekit.glm import Design
+
+    X = rng.normal(size=(50, 3))
+    X[7, 1] = np.nan
+    for use in (lambda d: d.X, lambda d: d.eta(np.zeros((4, 1))),
+                lambda d: d.gram(np.ones(50)), lambda d: d.float32()):
+        design = Design(X, True, unchecked="LogisticRidgeCV")
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            use(design)
+    X[7, 1] = 1.0
+    design = Design(X, True, unchecked="LogisticRidgeCV")
+    np.testing.assert_array_equal(design.eta(np.ones((4, 1))), X.sum(1, keepdims=True) + 1)
+    assert design._unchecked is None
+
+
+def test_values_beyond_float32_are_refused_by_the_float32_route(rng):
+    """Finite float64 values that float32 cannot hold: a clear error from the ALO route
+    (which computes in float32), not a failed factorization."""
+    from ridgekit.linear_model import LogisticRidgeCV
+
+    X = rng.normal(size=(3000, 4))
+    y = (X[:, 0] > 0).astype(int)
+    X[100, 2] = 1e39
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        LogisticRidgeCV([10.0, 1.0], cv="alo").fit(X, y)

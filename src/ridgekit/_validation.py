@@ -100,8 +100,12 @@ def assert_finite(X, estimator=None, name: str = "X") -> None:
     dense X finite split over the CPUs (numpy's reductions release the GIL): one pass at
     the memory's speed instead of one core's (2.5 against 5 ms for 80 MB on 2 cores).
     Only when the sum is not finite is X searched, by scikit-learn's own check, which
-    names the problem (or passes, when finite values merely overflowed the sum)."""
+    names the problem (or passes, when finite values merely overflowed the sum).
+    ``estimator``: the estimator, or its name, that the message names."""
     from sklearn.utils.validation import _assert_all_finite
+
+    if estimator is not None and not isinstance(estimator, str):
+        estimator = type(estimator).__name__
 
     data = X.data if sparse.issparse(X) else np.asarray(X)
     if data.ndim == 0:
@@ -109,8 +113,7 @@ def assert_finite(X, estimator=None, name: str = "X") -> None:
     if data.dtype.kind in "biu":  # integers and booleans hold no NaN or inf
         return
     if data.dtype.kind != "f":  # object, complex, ...: scikit-learn's own search
-        _assert_all_finite(data, input_name=name, estimator_name=type(estimator).__name__
-                           if estimator is not None else "")
+        _assert_all_finite(data, input_name=name, estimator_name=estimator or "")
         return
 
     def total(a: int, b: int) -> float:
@@ -133,8 +136,7 @@ def assert_finite(X, estimator=None, name: str = "X") -> None:
         with np.errstate(over="ignore", invalid="ignore"):
             s = split_sum(total, data.shape[0], 4096, workers, np.add)
     if not np.isfinite(s):
-        _assert_all_finite(data, input_name=name, estimator_name=type(estimator).__name__
-                           if estimator is not None else "")
+        _assert_all_finite(data, input_name=name, estimator_name=estimator or "")
 
 
 def check_finite_products(X, *products) -> None:

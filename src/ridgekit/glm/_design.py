@@ -22,12 +22,57 @@ _BLOCK_BYTES = 8 * 2**20
 class Design:
     """Linear predictor, adjoint and weighted Grams of :math:`[\\mathbf 1 | X]`."""
 
-    def __init__(self, X, fit_intercept: bool = True):
-        self.X = X.tocsr() if sparse.issparse(X) else X
+    def __init__(self, X, fit_intercept: bool = True, *, unchecked: str | None = None):
+        self._X = X.tocsr() if sparse.issparse(X) else X
         self.sparse = sparse.issparse(X)
         self.fit_intercept = bool(fit_intercept)
         self.n, self.p = X.shape
         self.d = self.p + self.fit_intercept
+        # the estimator whose NaN/inf check of X is still to come (None: done or not asked)
+        self._unchecked = unchecked
+
+    @property
+    def X(self):
+        """X itself, after its NaN/inf check when that is still to come."""
+        if self._unchecked is not None:
+            self.check_finite()
+        return self._X
+
+    def check_finite(self) -> None:
+        """The NaN/inf check of X that the constructor's ``unchecked`` put off (scikit-learn's
+        message, naming that estimator), if it has not happened yet: a fit whose first pass
+        over X is its own (:meth:`float32_target`) proves X finite in that pass instead;
+        every other use of X runs this check first."""
+        if self._unchecked is not None:
+            from ridgekit._validation import assert_finite
+
+            assert_finite(self._X, self._unchecked)
+            self._unchecked = None
+
+    def float32_target(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(X32, source)`` for a pass that makes the float32 copy of a dense float64 X
+        itself, block by block while it works on them (:func:`ridgekit.glm.anchor._gram32`):
+        an empty buffer and X (unchecked), then :meth:`adopt_float32`. ``source`` is None
+        when the copy exists already, or X is sparse or float32 (X32 is then the copy)."""
+        if getattr(self, "_x32", None) is not None or self.sparse \
+                or self._X.dtype != np.float64:
+            return self.float32(), None
+        return np.empty(self._X.shape, np.float32), self._X
+
+    def adopt_float32(self, X32: np.ndarray, total: float) -> None:
+        """Keep X32, filled from :meth:`float32_target`'s source by a caller's pass, as the
+        float32 copy; ``total``, a sum that is finite only if every entry is (the trace of
+        its Gram, :func:`ridgekit.glm.anchor._gram32`), proves X finite when it is finite.
+        Otherwise X is searched (scikit-learn's check, which names a NaN or an inf), and if
+        X is finite, so must X32 be: finite values beyond float32's range (3.4e38) are
+        refused, since the float32 routes cannot hold them."""
+        if not np.isfinite(total):
+            self.check_finite()
+            if not np.isfinite(X32).all():
+                raise ValueError("X has values beyond float32's range (|x| > 3.4e38), which "
+                                 "this route computes in; rescale X")
+        self._unchecked = None
+        self._x32 = X32
 
     def float32(self, rows=None) -> np.ndarray:
         """A float32 copy of X (CSR when X is sparse), made once: for Hessian products

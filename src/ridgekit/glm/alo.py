@@ -141,7 +141,6 @@ def _batched(problem, alphas, decrement, rho_max, max_anchors, v, keep_eta) -> d
     with blas_pass(0 if design.sparse else 4 * design.n * design.p) as workers:
         rows = kern.RowSplit(design.n, workers)
         try:
-            design.float32(rows)
             return _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows,
                                   v, keep_eta)
         finally:
@@ -157,14 +156,15 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
     y = problem.Y[:, 0]
     lam_all = np.asarray(alphas, float)
     L, d, n = lam_all.size, design.d, design.n
-    X32 = design.float32()
+    # the float32 copy of X, made (and X proven finite) in the first anchor's Gram pass
+    X32, source = design.float32_target()
     w32, y32 = w.astype(np.float32), y.astype(np.float32)
     theta0 = problem.null_theta()[:, 0]
     eta0 = problem.null_eta(theta0[:, None])[:, 0]
     p0 = expit(eta0)
     lam_a = float(np.exp(np.median(np.log(lam_all))))  # any λ > 0 gives the same basis
     first = Anchor(design, pen, w * p0 * (1.0 - p0), lam_a, True, X32, keep_u=True,
-                   rows=rows, rhs=w * (p0 - y))  # the null model's data gradient too
+                   rows=rows, rhs=w * (p0 - y), source=source)  # and its data gradient
     anchors = [first]
     order = np.argsort(-lam_all, kind="stable")  # the large λ converge first
     g0 = _Group(first, order, np.repeat(first.T.T @ (first.M @ theta0)[:, None], L, 1),

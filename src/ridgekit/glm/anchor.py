@@ -54,14 +54,17 @@ class Anchor:
 
     def __init__(self, design, pen: np.ndarray, D: np.ndarray, lam_a: float,
                  leverages: bool, X32=None, keep_u: bool = False, rows=None,
-                 rhs: np.ndarray | None = None):
+                 rhs: np.ndarray | None = None, source: np.ndarray | None = None):
         self._rows = rows  # a RowSplit of the batched path (glm/_alo_kernels.py), or None
         #: A^T rhs from the pass that forms the Gram (float32 X; dense only), else None
         self.rhs_product = None
         if isinstance(X32, np.ndarray):
-            H = _gram32(X32, D, design.fit_intercept, rows, rhs)
-            if rhs is not None:
-                H, self.rhs_product = H
+            # (with source: X32 is filled from it in the same pass, and X proven finite;
+            # Design.float32_target)
+            H, self.rhs_product, total = _gram32(X32, D, design.fit_intercept, rows, rhs,
+                                                 source)
+            if source is not None:
+                design.adopt_float32(X32, total)
         else:
             H = design.gram(D)
         M = H.copy()
@@ -184,7 +187,7 @@ class Anchor:
 
 
 def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
-            rhs: np.ndarray | None = None):
+            rhs: np.ndarray | None = None, source: np.ndarray | None = None):
     """:math:`A^T\\mathrm{diag}(D)A` from float32 X (about twice as fast as float64):
     symmetric float32 products over row blocks of 2048, summed in float64 (relative
     error about 1e-6, far below what an anchor's model needs). The rows are split over
@@ -192,7 +195,15 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
     workers of :func:`ridgekit._blas_split.blas_pass` (one single-threaded syrk per
     worker: 2.2x faster than one two-threaded syrk per block at n = 100,000, p = 100).
     With ``rhs`` (n,), also :math:`A^T` rhs from the same blocks, while they are in
-    cache: returns ``(G, A^T rhs)``."""
+    cache. With ``source`` (float64 X), X32 is filled from it block by block first (a
+    copy that costs about 2 ms more than the product alone, against 4.5 ms for a separate
+    copy at n = 100,000, p = 100), and the trace of the X part of G is returned too: it
+    is finite only if X is (a NaN or an inf in :math:`x_{ij}` makes
+    :math:`\\sum_iD_ix_{ij}^2` NaN or inf, and :math:`\\sqrt{D_i}` = 0 turns an inf into a
+    NaN), so it proves X finite for nothing (a separate check is 4 ms); a finite X can
+    still overflow it (:math:`|x| > 1.8\\cdot10^{19}`), and then X is searched
+    (:meth:`ridgekit.glm.Design.adopt_float32`). Returns ``(G, A^T rhs or None, the trace
+    or None)``."""
     from ridgekit._blas_split import blas_pass, split_sum
 
     n, p = X32.shape
@@ -203,6 +214,8 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
         G = np.zeros((d + (rhs is not None), d))  # the last row: A^T rhs
         for start in range(a, b, _GRAM_BLOCK):
             Xb = X32[start:min(b, start + _GRAM_BLOCK)]
+            if source is not None:
+                np.copyto(Xb, source[start:min(b, start + _GRAM_BLOCK)])
             Db = D[start:min(b, start + _GRAM_BLOCK)]
             Z = Xb if const else Xb * np.sqrt(Db).astype(np.float32)[:, None]
             G[d - p:d, -p:] += Z.T @ Z
@@ -215,18 +228,24 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
                     G[d, 0] += rb.sum()
         return G
 
+    def quiet(a: int, b: int) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # (per thread) X may hold an
+            return work(a, b)                                # inf or a NaN until adopted
+
     if rows is not None:
-        G = rows.sum(lambda sl: work(*sl.indices(n)[:2]))
+        G = rows.sum(lambda sl: quiet(*sl.indices(n)[:2]))
     else:
         with blas_pass(X32.nbytes) as workers:
-            G = split_sum(work, n, _GRAM_BLOCK, workers, np.add)
-    G, product = (G[:d], G[d]) if rhs is not None else (G, None)
+            G = split_sum(quiet, n, _GRAM_BLOCK, workers, np.add)
+    product = G[d].copy() if rhs is not None else None
+    G = G[:d]
+    total = float(np.trace(G[-p:, -p:])) if source is not None else None
     if const:
         G[-p:, -p:] *= D[0]
     if fit_intercept:
         G[1:, 0] = G[0, 1:]
         G[0, 0] = D.sum()
-    return G if rhs is None else (G, product)
+    return G, product, total
 
 
 def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,

@@ -179,7 +179,10 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             return fit_logistic_cv(self, X, y, sample_weight)
         self._validate_params()
         ratios = enet_ratios(self.l1_ratio)
-        problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight)
+        # ALO's path proves X finite in its first pass over X (Design.float32_target)
+        alo = isinstance(self.cv, str) and self.cv == "alo" and ratios is None
+        problem, classes, codes, eval_w = build_problem(self, X, y, sample_weight,
+                                                        defer_finite=alo)
         self._y = np.asarray(y)  # labels for scikit-learn scorers, dropped after fit
         try:
             if ratios is not None:  # elastic net: k-fold along proximal-Newton paths
@@ -211,6 +214,7 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             path = self._anchored(problem, grid, classes, False)[0]
         if path is None:
             path = self._full_path(problem, grid, classes, on_solution)
+        problem.design.check_finite()  # (done by now on every route: a no-op)
         if isinstance(self.cv, str):
             if self.cv == "loo":
                 collect = self._exact_loo(problem, path)

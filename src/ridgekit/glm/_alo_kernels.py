@@ -12,8 +12,12 @@ import numba).
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
+
+from ridgekit._memory import aligned_empty
 
 __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish", "loss_sums",
            "trial", "line_derivatives", "binomial_nll", "squares", "basis_rows",
@@ -61,10 +65,40 @@ class RowSplit:
         cuts = [n * j // k // _CHUNK * _CHUNK for j in range(k)] + [n]
         self.slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         self._pool = None
+        self._buffers = []  # flat arrays that empty() hands out again once released
         if k > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=k - 1)
+
+    def empty(self, shape, dtype=np.float32) -> np.ndarray:
+        """An uninitialized C-ordered array in memory that an earlier array of the path
+        held and has released, when one is large enough (else new memory, kept for
+        later; :func:`ridgekit._memory.aligned_empty`). Every iteration of the path makes
+        (n, m) blocks (directions, weights, column takes) as the last ones die; fresh
+        memory costs a page fault and the kernel's zeroing per page.
+
+        A buffer is free when no array refers to the memory: numpy's views (slices,
+        reshapes, transposes) all refer to the array that owns it, so the owner's
+        reference count is then what it was when the buffer was made."""
+        dtype = np.dtype(dtype)
+        size = int(np.prod(shape))
+        best = None
+        for entry in self._buffers:
+            buf = entry[0]
+            if buf.dtype == dtype and buf.size >= size and self._refs(entry) == entry[2] \
+                    and (best is None or buf.size < best[0].size):
+                best = entry
+        if best is None:
+            buf = aligned_empty(size, dtype)
+            best = [buf, buf if buf.base is None else buf.base, 0]
+            best[2] = self._refs(best)  # (no array made from it yet)
+            self._buffers.append(best)
+        return best[0][:size].reshape(shape)
+
+    @staticmethod
+    def _refs(entry) -> int:
+        return sys.getrefcount(entry[1])
 
     def map(self, fn) -> list:
         if self._pool is None:
@@ -80,16 +114,20 @@ class RowSplit:
         return total
 
     def close(self) -> None:
+        self._buffers = []
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
 
 
 class _Serial(RowSplit):
-    """All rows in the calling thread."""
+    """All rows in the calling thread (and no memory kept: arrays are numpy's own)."""
 
     def __init__(self):
         self.slices, self._pool = [slice(None)], None
+
+    def empty(self, shape, dtype=np.float32) -> np.ndarray:
+        return np.empty(shape, dtype)
 
 
 SERIAL = _Serial()
@@ -112,7 +150,7 @@ def gram_rows(A, R, rows: RowSplit = SERIAL) -> np.ndarray:
 
 def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
     """``A[:, cols]`` (C order), the rows split over ``rows``."""
-    out = np.empty((A.shape[0], len(cols)), A.dtype)
+    out = rows.empty((A.shape[0], len(cols)), A.dtype)
     rows.map(lambda sl: np.take(A[sl], cols, axis=1, out=out[sl]))
     return out
 
@@ -160,7 +198,7 @@ def state(E, U, w, y, q, iqa, rows: RowSplit = SERIAL):
     :math:`u = e^{-|E|}`, and the column sums :math:`a_j = \sum_iq_iD_{ij}`,
     :math:`b_j = \sum_i(q_i/D_{a,i})D_{ij}^2`."""
     m = E.shape[1]
-    R, D = np.empty_like(E), np.empty_like(E)
+    R, D = rows.empty(E.shape, E.dtype), rows.empty(E.shape, E.dtype)
 
     def part(sl):
         Es = E[sl]
@@ -181,7 +219,7 @@ def advance_state(E, dE, t, w, y, q, iqa, basis, rows: RowSplit = SERIAL, hist=(
     cache: R and :math:`e^{-|E|}` live only in per-block buffers (each block's
     :math:`R_b^TU_b` is summed in float64). Returns ``(U^T R, D, a, b)``."""
     m = E.shape[1]
-    D = np.empty_like(E)
+    D = rows.empty(E.shape, E.dtype)
     nb = len(hist)
     B1, B2 = (tuple(hist) + (dE, dE))[:2]
     beta = np.asarray(beta if nb else np.zeros((1, m)), np.float32).reshape(-1, m)
@@ -243,7 +281,7 @@ def direction(U, P, D, cols, rows: RowSplit = SERIAL, hist=()):
     ``W[0, 0]`` is the curvature :math:`\kappa_j = \sum_iD\,dE_{ij}^2`."""
     cols = np.asarray(cols, np.int64)
     m = P.shape[1]
-    dE = np.empty((U.shape[0], m), np.result_type(U, P))
+    dE = rows.empty((U.shape[0], m), np.result_type(U, P))
     nb = len(hist)
     if nb > 2:
         raise ValueError("direction: at most two earlier steps")
@@ -308,8 +346,8 @@ _trial = _Kernel(_trial_loop)
 
 def trial(E, dE, t, cols, w, y, rows: RowSplit = SERIAL):
     r""":math:`\sum_iw_i\ell_i` at :math:`E + t\,dE` for the columns ``cols``."""
-    Et = np.empty((E.shape[0], cols.size), np.float32)
-    Ut = np.empty_like(Et)
+    Et = rows.empty((E.shape[0], cols.size))
+    Ut = rows.empty((E.shape[0], cols.size))
     t = np.asarray(t, np.float32)
 
     def part(sl):
@@ -340,18 +378,23 @@ _line_sums = _Kernel(_line_sums_loop)
 def line_derivatives(E, dE, t, w, y, rows: RowSplit = SERIAL):
     r"""Data parts of the first and second derivatives along each column's line at
     :math:`E + dE\,\mathrm{diag}(t)`: :math:`\sum_ir_i\,dE_{ij}` and
-    :math:`\sum_iD_i\,dE_{ij}^2` (r, D of the logistic loss there)."""
+    :math:`\sum_iD_i\,dE_{ij}^2` (r, D of the logistic loss there), block by block of
+    rows: the trial point and its :math:`e^{-|\eta|}` live in buffers that stay in
+    cache."""
     m = E.shape[1]
     cols = np.arange(m)
     t = np.asarray(t, np.float32)
 
     def part(sl):
-        nb = E[sl].shape[0]
-        Et, Ut = np.empty((nb, m), np.float32), np.empty((nb, m), np.float32)
-        _trial(Et.size, E[sl], dE[sl], t, cols, Et, Ut)
-        np.exp(Ut, out=Ut)
-        acc = _acc(nb, 2, m)
-        _line_sums(Et.size, Et, Ut, dE[sl], w[sl], y[sl], acc)
+        a, b = sl.indices(E.shape[0])[:2]
+        acc = _acc(b - a, 2, m)
+        Ebuf, Ubuf = (np.empty((min(_CHUNK, b - a), m), np.float32) for _ in range(2))
+        for c, start in enumerate(range(a, b, _CHUNK)):
+            r = slice(start, min(b, start + _CHUNK))
+            Et, Ut = Ebuf[:r.stop - r.start], Ubuf[:r.stop - r.start]
+            _trial(Et.size, E[r], dE[r], t, cols, Et, Ut)
+            np.exp(Ut, out=Ut)
+            _line_sums(Et.size, Et, Ut, dE[r], w[r], y[r], acc[c:c + 1])
         return acc.sum(axis=0)
     s = rows.sum(part)
     return s[0], s[1]
@@ -527,7 +570,7 @@ def basis_rows(X, B, b, rows: RowSplit = SERIAL):
     r""":math:`U = XB + \mathbf 1b^T` and its squared row norms :math:`q_i = \sum_jU_{ij}^2`
     (float64), block by block of rows: each block's product is shifted and summed while
     it is in cache (no second pass over U, no :math:`U\circ U` stored)."""
-    U = np.empty((X.shape[0], B.shape[1]), np.result_type(X, B))
+    U = aligned_empty((X.shape[0], B.shape[1]), np.result_type(X, B))
     q = np.empty(X.shape[0])
     b = np.asarray(b, U.dtype)
     no_squares = np.empty((1, 1), U.dtype)  # not written: store=False
@@ -546,7 +589,7 @@ def leverage_rows(U, F, rows: RowSplit = SERIAL) -> np.ndarray:
     r""":math:`H = (U\circ U)F`, the squares formed block by block of rows in a buffer that
     stays in cache, so only U is read (not a stored :math:`U\circ U` of the same size)."""
     F = np.asarray(F, U.dtype)
-    H = np.empty((U.shape[0], F.shape[1]), U.dtype)
+    H = rows.empty((U.shape[0], F.shape[1]), U.dtype)
 
     def part(sl):
         a, e = sl.indices(U.shape[0])[:2]

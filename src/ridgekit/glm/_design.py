@@ -57,7 +57,9 @@ class Design:
         if getattr(self, "_x32", None) is not None or self.sparse \
                 or self._X.dtype != np.float64:
             return self.float32(), None
-        return np.empty(self._X.shape, np.float32), self._X
+        from ridgekit._memory import aligned_empty
+
+        return aligned_empty(self._X.shape, np.float32), self._X
 
     def adopt_float32(self, X32: np.ndarray, total: float) -> None:
         """Keep X32, filled from :meth:`float32_target`'s source by a caller's pass, as the

@@ -167,8 +167,9 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
                    rows=rows, rhs=w * (p0 - y), source=source)  # and its data gradient
     anchors = [first]
     order = np.argsort(-lam_all, kind="stable")  # the large λ converge first
-    g0 = _Group(first, order, np.repeat(first.T.T @ (first.M @ theta0)[:, None], L, 1),
-                np.repeat(eta0.astype(np.float32)[:, None], L, 1))
+    E0 = rows.empty((n, L))  # every column at the null model
+    rows.map(lambda sl: np.copyto(E0[sl], eta0[sl, None]))
+    g0 = _Group(first, order, np.repeat(first.T.T @ (first.M @ theta0)[:, None], L, 1), E0)
     groups = [g0]
     out = {"theta": np.empty((L, d, 1)), "n_iter": np.zeros(L, int),
            "grad_norm": np.empty(L), "converged": np.zeros(L, bool), "loss": np.empty(L),
@@ -240,6 +241,9 @@ def _solve_batched(problem, alphas, decrement, rho_max, max_anchors, rows, v=Non
             g.dE = dE
             g.t, g.beta = coef[0].astype(np.float32), coef[1:].astype(np.float32)
         groups = new_groups
+        # (no name keeps this iteration's weights or a finished group: their memory
+        # serves the next blocks, rows.empty)
+        g = D = dE = states = None
         if not groups:
             break
     out["n_anchors"] = len(anchors)

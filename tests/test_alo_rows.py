@@ -25,14 +25,19 @@ def _problem(rng, n=9000, p=8, **kw):
     return build_problem(LogisticRidge(**kw), X, y)[0], X, y
 
 
-def test_row_split_covers_rows_in_chunk_multiples():
-    rows = kern.RowSplit(3 * kern._CHUNK + 17, 2)
+@pytest.mark.parametrize("n, workers", [(3 * 4096 + 17, 2), (100_000, 2), (100_000, 3)])
+def test_row_split_covers_rows_in_balanced_slices(n, workers):
+    rows = kern.RowSplit(n, workers)
     try:
         cuts = [(s.start, s.stop) for s in rows.slices]
-        assert cuts[0][0] == 0 and cuts[-1][1] == 3 * kern._CHUNK + 17
+        assert cuts[0][0] == 0 and cuts[-1][1] == n and len(cuts) == workers
         assert all(a[1] == b[0] for a, b in zip(cuts[:-1], cuts[1:], strict=True))
-        assert all(s.start % kern._CHUNK == 0 for s in rows.slices) and len(cuts) == 2
-        assert rows.sum(lambda sl: sl.stop - sl.start) == 3 * kern._CHUNK + 17
+        assert all(s.start % kern._ALIGN == 0 for s in rows.slices)
+        sizes = np.diff([0] + [b for _, b in cuts])
+        # the calling thread's slice larger by LEAD, the others equal (to _ALIGN rows)
+        expect = n * np.r_[1 + kern.LEAD, np.ones(workers - 1)] / (workers + kern.LEAD)
+        np.testing.assert_allclose(sizes, expect, atol=kern._ALIGN)
+        assert rows.sum(lambda sl: sl.stop - sl.start) == n
     finally:
         rows.close()
     assert len(kern.RowSplit(kern._CHUNK + 1, 8).slices) == 1  # too few rows to split

@@ -27,6 +27,10 @@ __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish"
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
 _CHUNK = 4096
+#: the calling thread's slice of a RowSplit is this much larger than the others'
+LEAD = 0.015
+#: slices of a RowSplit start on multiples of this many rows
+_ALIGN = 64
 
 
 class _Kernel:
@@ -62,7 +66,12 @@ class RowSplit:
 
     def __init__(self, n: int, workers: int):
         k = max(1, min(int(workers), n // _CHUNK))
-        cuts = [n * j // k // _CHUNK * _CHUNK for j in range(k)] + [n]
+        # equal slices, the first (the calling thread's, which starts at once) larger by
+        # LEAD of a slice: the pool's threads start ~0.1 ms late (a wake-up), on passes of
+        # 5-15 ms at n = 100,000; in multiples of _ALIGN rows
+        share = np.r_[1.0 + LEAD, np.ones(k - 1)]
+        cuts = [0] + [int(round(n * c / _ALIGN)) * _ALIGN
+                      for c in np.cumsum(share)[:-1] / share.sum()] + [n]
         self.slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         self._pool = None
         self._buffers = []  # flat arrays that empty() hands out again once released

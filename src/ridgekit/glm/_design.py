@@ -30,6 +30,7 @@ class Design:
         self.d = self.p + self.fit_intercept
         # the estimator whose NaN/inf check of X is still to come (None: done or not asked)
         self._unchecked = unchecked
+        self._x32 = None  # the float32 copy, once made
 
     @property
     def X(self):
@@ -54,7 +55,7 @@ class Design:
         itself, block by block while it works on them (:func:`ridgekit.glm.anchor._gram32`):
         an empty buffer and X (unchecked), then :meth:`adopt_float32`. ``source`` is None
         when the copy exists already, or X is sparse or float32 (X32 is then the copy)."""
-        if getattr(self, "_x32", None) is not None or self.sparse \
+        if self._x32 is not None or self.sparse \
                 or self._X.dtype != np.float64:
             return self.float32(), None
         from ridgekit._memory import aligned_empty
@@ -76,20 +77,13 @@ class Design:
         self._unchecked = None
         self._x32 = X32
 
-    def float32(self, rows=None) -> np.ndarray:
+    def float32(self) -> np.ndarray:
         """A float32 copy of X (CSR when X is sparse), made once: for Hessian products
-        inside CG and the anchored bases of :mod:`ridgekit.glm.anchor`. With ``rows`` (a
-        :class:`ridgekit.glm._alo_kernels.RowSplit`) a dense copy is made slice by slice
-        on its workers."""
-        if getattr(self, "_x32", None) is None:
-            if self.sparse:
-                self._x32 = self.X.astype(np.float32)
-            elif rows is None or self.X.dtype == np.float32:
-                self._x32 = np.asarray(self.X, dtype=np.float32)
-            else:
-                X32 = np.empty(self.X.shape, np.float32)
-                rows.map(lambda sl: np.copyto(X32[sl], self.X[sl]))
-                self._x32 = X32
+        inside CG and the anchored bases of :mod:`ridgekit.glm.anchor` (the batched ALO
+        path makes it in its first Gram's pass instead: :meth:`float32_target`)."""
+        if self._x32 is None:
+            self._x32 = self.X.astype(np.float32) if self.sparse \
+                else np.asarray(self.X, dtype=np.float32)
         return self._x32
 
     def release_float32(self) -> None:

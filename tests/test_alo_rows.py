@@ -67,7 +67,7 @@ def test_split_path_equals_one_slice_and_dense_alo(rng):
 def test_float32_hessian_is_the_gram_at_theta(rng, fit_intercept):
     problem, X, y = _problem(rng, n=5000, p=6, fit_intercept=fit_intercept)
     theta = rng.normal(size=(problem.design.d, 1)) * 0.3
-    H32, eta32, grad = float32_hessian(problem, theta)
+    H32, eta32, grad, D32 = float32_hessian(problem, theta)
     # references in float64 from X itself: η = Xβ + b, gradient Aᵀw(σ(η) - y), AᵀDA
     eta = X @ theta[-X.shape[1]:] + (theta[0] if fit_intercept else 0.0)
     p = 1.0 / (1.0 + np.exp(-eta[:, 0]))
@@ -76,6 +76,7 @@ def test_float32_hessian_is_the_gram_at_theta(rng, fit_intercept):
     H = A.T @ (A * (problem.w * p * (1.0 - p))[:, None])
     np.testing.assert_allclose(eta32, eta, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(grad[:, 0], A.T @ r, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(D32, problem.w * p * (1.0 - p), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(H32, H, rtol=1e-5, atol=1e-5 * np.abs(H).max())
     # split over rows (a RowSplit) and over blas_pass workers: the same sums
     D = rng.uniform(0.05, 0.25, 5000)

@@ -47,6 +47,7 @@ leaves the step unchanged. Conjugate gradients instead run in the shift-free sub
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,7 +58,7 @@ LAZY_RATIO = 0.25
 #: (1 - 1.3(e - 2))|gᵀδ| > 0.066|gᵀδ| > 1e-4|gᵀδ|: it passes Armijo's test unsearched
 SAFE_CURVATURE = 1.3
 
-__all__ = ["NewtonResult", "Factor", "newton", "full_hessian", "penalized_factor"]
+__all__ = ["NewtonResult", "Start", "Factor", "newton", "full_hessian", "penalized_factor"]
 
 
 @dataclass
@@ -72,6 +73,19 @@ class NewtonResult:
     hessian: np.ndarray | None = None  # the (possibly older) data Hessian last used
     data_grad: np.ndarray | None = None  # A^T r(eta) at theta: the loss part of the gradient
     jacobi: np.ndarray | None = None  # the data diagonal of the last Jacobi preconditioner
+
+
+class Start(NamedTuple):
+    r"""What is known at the start point of :func:`newton`, so that its first step needs
+    no pass over X for it: :math:`\eta = A\Theta_0`, the data gradient :math:`A^Tr(\eta)`
+    (None: unknown), the family state at η (None: computed from η) and ``loss``, a value
+    of the loss at or near η that only sets the scale of the rounding-level test (None:
+    computed when needed)."""
+
+    eta: np.ndarray
+    data_grad: np.ndarray | None
+    state: object = None
+    loss: float | None = None
 
 
 class Factor:
@@ -138,9 +152,13 @@ def _curvature(D: np.ndarray, estep: np.ndarray, step: np.ndarray, alpha: float,
     return float(np.einsum("i,i,i->", D, e, e)) + alpha * float(pen @ step[:, 0] ** 2)
 
 
+def _penalty(theta, alpha, pen) -> float:
+    return 0.5 * alpha * float(np.sum(pen[:, None] * theta**2))
+
+
 def _objective(family, eta, Y, w, theta, alpha, pen) -> tuple[float, float]:
     loss = family.loss(eta, Y, w)
-    return loss, loss + 0.5 * alpha * float(np.sum(pen[:, None] * theta**2))
+    return loss, loss + _penalty(theta, alpha, pen)
 
 
 class _Hv:
@@ -282,10 +300,10 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     hessian0 : ndarray, optional
         A data Hessian at or near ``theta0`` (``"exact"`` mode: warm starts along a path
         reuse the one of the previous solution).
-    start : (eta, data_grad), optional
-        :math:`A\\Theta_0` and :math:`A^Tr(A\\Theta_0)` when known (a warm start from a
-        previous solution at another λ: its data gradient is this one's, so the first
-        step needs no pass over X).
+    start : Start or tuple (eta, data_grad[, state[, loss]]), optional
+        :math:`A\\Theta_0`, :math:`A^Tr(A\\Theta_0)` and what else is known there (a
+        warm start from a previous solution at another λ: its data gradient and state
+        are this one's, so the first step needs no pass over X; :class:`Start`).
     jacobi0 : ndarray (d, K), optional
         ``"diag"`` mode: the data diagonal :math:`\\mathrm{diag}(A^TDA)` of a nearby
         point, used for the Jacobi preconditioner until a slow CG solve refreshes it.
@@ -296,16 +314,22 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     # pass over X (Design.step_rmatvec) instead of two
     fused = mode == "exact" and K == 1 and not design.sparse
 
-    def resid(e, rows):
-        return family.state(e[:, None], Y[rows], w[rows])[0][:, 0]
+    def pass_resid(pass_state):
+        def resid(e, rows):  # (each block's state is kept: the next step's, no pass)
+            r, pass_state[rows] = family.state(e[:, None], Y[rows], w[rows])
+            return r[:, 0]
+        return resid
 
+    state = loss_hint = None
     if start is not None:
-        eta, gdata = start
+        eta, gdata, state, loss_hint = Start(*start)
     elif fused:
-        eta = np.zeros((design.n, 1))
-        gdata = design.step_rmatvec(eta[:, 0], theta[:, 0], resid)[:, None]
+        eta, state = np.zeros((design.n, 1)), np.empty(design.n)
+        gdata = design.step_rmatvec(eta[:, 0], theta[:, 0], pass_resid(state))[:, None]
     else:
         eta, gdata = design.eta(theta), None
+    if gdata is None:
+        state = None  # (a state without the gradient: not trusted)
     gnorm0 = None
     # sparse binomial: the Jacobi diagonal (one pass) is refreshed after every step -- it saves
     # more CG iterations (two passes each) than it costs; the first step of a warm start
@@ -321,9 +345,11 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
     fscale = None  # magnitude of F (for the rounding-level test): computed once per call
     it = 0
     while True:
-        R, state = family.state(eta, Y, w)
         if gdata is None:
+            R, state = family.state(eta, Y, w)
             gdata = design.rmatvec(R)
+        elif state is None:
+            state = family.state(eta, Y, w)[1]
         g = gdata + alpha * pen[:, None] * theta
         gnorm = float(np.sqrt(_dot(g, g)))
         gnorm0 = gnorm if gnorm0 is None else gnorm0
@@ -333,7 +359,9 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
         if it >= max_iter:
             break
         f0 = None
-        if fscale is None:
+        if fscale is None and loss_hint is not None:
+            fscale = max(abs(loss_hint + _penalty(theta, alpha, pen)), 1.0)
+        elif fscale is None:
             f0 = _objective(family, eta, Y, w, theta, alpha, pen)[1]
             fscale = max(abs(f0), 1.0)
         if mode == "exact":
@@ -344,8 +372,9 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
             prev_gnorm = gnorm
             step = -fac.solve(g.T.ravel()).reshape(K, -1).T
             if fused:
-                eta_new = eta.copy()
-                g_new = design.step_rmatvec(eta_new[:, 0], step[:, 0], resid)[:, None]
+                eta_new, state_new = eta.copy(), np.empty(design.n)
+                g_new = design.step_rmatvec(eta_new[:, 0], step[:, 0],
+                                            pass_resid(state_new))[:, None]
                 estep = eta_new - eta
             else:
                 estep = design.eta(step)
@@ -399,9 +428,9 @@ def newton(design, family, Y, w, alpha: float, pen: np.ndarray, theta0: np.ndarr
         last_g = gnorm
         theta = theta + t * step
         if fused and t == 1.0:
-            eta, gdata = eta_new, g_new
+            eta, gdata, state = eta_new, g_new, state_new
         else:
-            eta, gdata = eta + t * estep, None
+            eta, gdata, state = eta + t * estep, None, None
         it += 1
         if stalled >= 3:  # rounding level, and three steps without halving the gradient
             R, state = family.state(eta, Y, w)

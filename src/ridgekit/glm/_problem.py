@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ridgekit.glm._design import Design
-from ridgekit.glm._newton import NewtonResult, full_hessian, newton
+from ridgekit.glm._newton import NewtonResult, Start, full_hessian, newton
 from ridgekit.select.grid import default_alphas
 
 __all__ = ["Problem", "MODES", "choose_mode"]
@@ -92,7 +92,7 @@ class Problem:
         last = self._last
         warm = start is None and last is not None and theta0 is last.theta \
             and last.data_grad is not None
-        start = (last.eta, last.data_grad) if warm else start
+        start = Start(last.eta, last.data_grad, last.state, last.loss) if warm else start
         if warm and self._prev is not None and self.K == 1:
             pred = self._predict(float(alpha), theta0, last)
             if pred is not None:

@@ -249,10 +249,11 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
 
 
 def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                         np.ndarray]:
+                                                         np.ndarray, np.ndarray]:
     r"""Binomial data Hessian :math:`A^T\mathrm{diag}(D)A` at Θ (d, 1) from float32 X,
-    with :math:`\eta = A\Theta` and the data gradient :math:`A^Tr` (both float64), in
-    one pass over X: the ``start`` and ``hessian0`` of :func:`ridgekit.glm._newton.newton`.
+    with :math:`\eta = A\Theta`, the data gradient :math:`A^Tr` and the weights D (all
+    float64), in one pass over X: ``(H, η, A^Tr, D)``, the ``hessian0`` and ``start`` of
+    :func:`ridgekit.glm._newton.newton`.
 
     The Hessian's relative error (about 1e-6, :func:`_gram32`) is what a Newton step with
     it leaves of the distance to the optimum, against the 1e-4 or so of the path's
@@ -268,7 +269,7 @@ def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     n, p = X32.shape
     d = p + fi
     beta, b0 = theta[-p:, 0], (float(theta[0, 0]) if fi else 0.0)
-    eta = np.empty(n)
+    eta, state = np.empty(n), np.empty(n)
 
     def work(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         G, g = np.zeros((d, d)), np.zeros(d)
@@ -278,6 +279,7 @@ def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,
             np.matmul(X[rows], beta, out=e)
             e += b0
             r, D = family.state(e[:, None], problem.Y[rows], problem.w[rows])
+            state[rows] = D
             g[-p:] += X[rows].T @ r[:, 0]
             Xb = X32[rows]
             Z = Xb * np.sqrt(D).astype(np.float32)[:, None]
@@ -293,7 +295,7 @@ def float32_hessian(problem, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                          lambda u, v: (u[0] + v[0], u[1] + v[1]))
     if fi:
         G[1:, 0] = G[0, 1:]
-    return G, eta[:, None], g[:, None]
+    return G, eta[:, None], g[:, None], state
 
 
 def _loss(eta, y, w) -> float:

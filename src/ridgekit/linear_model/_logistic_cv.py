@@ -21,6 +21,7 @@ from ridgekit.glm import (
     fit_path,
     set_error,
 )
+from ridgekit.glm._newton import Start
 from ridgekit.glm._problem import EXACT_LIMIT
 from ridgekit.glm.alo import alo_path
 from ridgekit.glm.anchor import anchored_path, float32_hessian
@@ -296,8 +297,10 @@ as :class:`~ridgekit.linear_model.LogisticRidge`
             return
         hessian0 = start = None
         if problem.K == 1 and problem.mode == "exact" and not problem.design.sparse:
-            # no float64 Gram; η and the gradient from the same pass over X
-            hessian0, *start = float32_hessian(problem, path._theta[i])
+            # no float64 Gram; η, the gradient and the weights from the same pass over X
+            # (the path's loss there scales the rounding-level test)
+            hessian0, *known = float32_hessian(problem, path._theta[i])
+            start = Start(*known, loss=0.5 * float(path.deviance[i]))
         try:
             res = problem.solve(path.alphas[i], path._theta[i], hessian0=hessian0,
                                 start=start)

@@ -108,3 +108,49 @@ def test_a_step_from_too_small_a_hessian_near_the_optimum_is_searched(rng, monke
                                                    1.0, problem.pen))
     assert res.converged and res.grad_norm <= 1e-8
     np.testing.assert_allclose(res.theta, exact.theta, rtol=1e-7, atol=1e-9)
+
+
+def test_state_from_the_pass_and_a_known_start_change_nothing(rng, monkeypatch):
+    """The fused passes keep each block's weights: the result's state is the family's
+    at the result's η, computed directly. A start with its state and loss (a warm start,
+    or the refinement's float32 pass) skips recomputing them and reaches the same
+    solution, whose gradient is checked directly; a state given without the gradient is
+    not trusted."""
+    import ridgekit.glm._newton as newton_module
+    from ridgekit.glm._newton import Start, newton
+
+    n, p, alpha = 3000, 7, 2.0
+    X = rng.normal(size=(n, p))
+    y = (rng.uniform(size=n) < expit(X @ rng.normal(size=p))).astype(int)
+    problem = build_problem(LogisticRidge(), X, y)[0]
+    args = (problem.design, problem.family, problem.Y, problem.w, alpha, problem.pen)
+    cold = newton(*args, problem.null_theta(), tol=1e-10)
+    p_hat = expit(cold.eta[:, 0])
+    np.testing.assert_array_equal(cold.state, problem.family.state(cold.eta, problem.Y,
+                                                                   problem.w)[1])
+    np.testing.assert_allclose(cold.state, problem.w * p_hat * (1 - p_hat), rtol=1e-12)
+    # from a point near the solution, with everything known there
+    theta0 = cold.theta + 1e-3 * rng.normal(size=cold.theta.shape)
+    A = np.column_stack([np.ones(n), X])
+    eta0 = A @ theta0
+    p0 = expit(eta0[:, 0])
+    gdata0 = A.T @ (problem.w * (p0 - y))[:, None]
+    calls = []
+    for name in ("_objective",):
+        real = getattr(newton_module, name)
+        monkeypatch.setattr(newton_module, name,
+                            lambda *a, _r=real: calls.append(1) or _r(*a))
+    known = newton(*args, theta0, tol=1e-10,
+                   start=Start(eta0, gdata0, problem.w * p0 * (1 - p0),
+                               float(-log_expit(np.where(y > 0.5, eta0[:, 0],
+                                                         -eta0[:, 0])).sum())))
+    unknown = newton(*args, theta0, tol=1e-10, start=(eta0, gdata0))
+    assert len(calls) == 1  # the objective: only where the loss was not given
+    for res in (known, unknown):
+        g = A.T @ (problem.w * (expit(A @ res.theta[:, 0]) - y)) + alpha * problem.pen * \
+            res.theta[:, 0]
+        assert res.converged and np.linalg.norm(g) <= 1e-10
+        np.testing.assert_allclose(res.theta, cold.theta, rtol=1e-9, atol=1e-11)
+    # a wrong state without a gradient: recomputed, so the same answer
+    bad = newton(*args, theta0, tol=1e-10, start=Start(eta0, None, 0.0 * p0, 1.0))
+    np.testing.assert_allclose(bad.theta, cold.theta, rtol=1e-9, atol=1e-11)

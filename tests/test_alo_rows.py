@@ -11,6 +11,7 @@ import pytest
 from scipy.special import expit
 
 from ridgekit.glm import _alo_kernels as kern
+from ridgekit.glm import _row_split
 from ridgekit.glm.alo import _solve_batched, alo_path
 from ridgekit.glm.anchor import _gram32, float32_hessian
 from ridgekit.glm.scoring import pointwise_curve, pointwise_error
@@ -27,20 +28,20 @@ def _problem(rng, n=9000, p=8, **kw):
 
 @pytest.mark.parametrize("n, workers", [(3 * 4096 + 17, 2), (100_000, 2), (100_000, 3)])
 def test_row_split_covers_rows_in_balanced_slices(n, workers):
-    rows = kern.RowSplit(n, workers)
+    rows = _row_split.RowSplit(n, workers)
     try:
         cuts = [(s.start, s.stop) for s in rows.slices]
         assert cuts[0][0] == 0 and cuts[-1][1] == n and len(cuts) == workers
         assert all(a[1] == b[0] for a, b in zip(cuts[:-1], cuts[1:], strict=True))
-        assert all(s.start % kern._ALIGN == 0 for s in rows.slices)
+        assert all(s.start % _row_split._ALIGN == 0 for s in rows.slices)
         sizes = np.diff([0] + [b for _, b in cuts])
         # the calling thread's slice larger by LEAD, the others equal (to _ALIGN rows)
-        expect = n * np.r_[1 + kern.LEAD, np.ones(workers - 1)] / (workers + kern.LEAD)
-        np.testing.assert_allclose(sizes, expect, atol=kern._ALIGN)
+        expect = n * np.r_[1 + _row_split.LEAD, np.ones(workers - 1)] / (workers + _row_split.LEAD)
+        np.testing.assert_allclose(sizes, expect, atol=_row_split._ALIGN)
         assert rows.sum(lambda sl: sl.stop - sl.start) == n
     finally:
         rows.close()
-    assert len(kern.RowSplit(kern._CHUNK + 1, 8).slices) == 1  # too few rows to split
+    assert len(_row_split.RowSplit(_row_split.CHUNK + 1, 8).slices) == 1  # too few rows to split
 
 
 def test_split_path_equals_one_slice_and_dense_alo(rng):

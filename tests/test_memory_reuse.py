@@ -1,5 +1,5 @@
 """Work memory of the batched ALO path: huge-page-aligned arrays, and the path's recycler
-(:meth:`ridgekit.glm._alo_kernels.RowSplit.empty`) -- memory handed out again only once
+(:meth:`ridgekit.glm._row_split.RowSplit.empty`) -- memory handed out again only once
 no array refers to it, checked against arrays that still see their data, and the path's
 results bit for bit against the same path on fresh numpy memory."""
 

@@ -5,19 +5,26 @@ side by side -- where numpy would make one pass per operation and allocate a tem
 each time. The transcendental functions stay with numpy (``np.exp``/``np.log1p`` on
 float32 are SIMD-vectorized; numba's calls to libm are scalar and 5-20 times slower):
 the loops pass :math:`u = e^{-|\\eta|}` in and out, which never overflows. Per-column sums
-are accumulated per chunk of rows and added afterwards (a parallel build would share no
-accumulator). Imported only when the batched path runs (``import ridgekit`` does not
-import numba).
+are accumulated per block of rows and added afterwards, in arrays a loop allocates itself
+where it can (the compiler then knows they alias nothing and vectorizes the column loop).
+The row slices they run on, one per thread, are :mod:`ridgekit.glm._row_split`'s.
+Imported only when the batched path runs (``import ridgekit`` does not import numba).
 """
 
 from __future__ import annotations
-
-import sys
 
 import numba
 import numpy as np
 
 from ridgekit._memory import aligned_empty
+from ridgekit.glm._row_split import (  # the slices the loops run on (re-exported)
+    CHUNK,
+    SERIAL,
+    RowSplit,
+    gram_rows,
+    matmul_rows,
+    take_columns,
+)
 
 __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish", "loss_sums",
            "trial", "line_derivatives", "binomial_nll", "squares", "basis_rows",
@@ -26,11 +33,7 @@ __all__ = ["RowSplit", "SERIAL", "state", "advance_state", "direction", "finish"
 # fastmath without 'nnan'/'ninf': the loops must stay exact on 0 and inf
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy",
         "fastmath": {"nsz", "arcp", "contract", "reassoc"}}
-_CHUNK = 4096
-#: the calling thread's slice of a RowSplit is this much larger than the others'
-LEAD = 0.015
-#: slices of a RowSplit start on multiples of this many rows
-_ALIGN = 64
+_CHUNK = CHUNK
 
 
 class _Kernel:
@@ -49,119 +52,6 @@ class _Kernel:
 
 def _acc(n, *shape):
     return np.zeros(((n + _CHUNK - 1) // _CHUNK,) + shape)
-
-
-class RowSplit:
-    """Contiguous slices of the n rows, one per worker thread, and the threads.
-
-    Every step of the batched path is a loop over rows or a product summed over rows, so
-    each worker runs its slice of all of them: the numba loops (``nogil``), numpy's
-    transcendental ufuncs (which release the GIL) and, inside
-    :func:`ridgekit._blas_split.blas_pass` (numpy's BLAS held at one thread), the GEMMs.
-    Nothing then spins between the steps, and the single-threaded numpy work (exp, log1p,
-    column takes) is split too. ``map(fn)`` runs ``fn(slice)`` on each slice, the first
-    in the calling thread. It is :func:`ridgekit._blas_split.split_sum` with the slices
-    and the thread pool kept for the whole path (some sixty calls), not made per call.
-    """
-
-    def __init__(self, n: int, workers: int):
-        k = max(1, min(int(workers), n // _CHUNK))
-        # equal slices, the first (the calling thread's, which starts at once) larger by
-        # LEAD of a slice: the pool's threads start ~0.1 ms late (a wake-up), on passes of
-        # 5-15 ms at n = 100,000; in multiples of _ALIGN rows
-        share = np.r_[1.0 + LEAD, np.ones(k - 1)]
-        cuts = [0] + [int(round(n * c / _ALIGN)) * _ALIGN
-                      for c in np.cumsum(share)[:-1] / share.sum()] + [n]
-        self.slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-        self._pool = None
-        self._buffers = []  # flat arrays that empty() hands out again once released
-        if k > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(max_workers=k - 1)
-
-    def empty(self, shape, dtype=np.float32) -> np.ndarray:
-        """An uninitialized C-ordered array in memory that an earlier array of the path
-        held and has released, when one is large enough (else new memory, kept for
-        later; :func:`ridgekit._memory.aligned_empty`). Every iteration of the path makes
-        (n, m) blocks (directions, weights, column takes) as the last ones die; fresh
-        memory costs a page fault and the kernel's zeroing per page.
-
-        A buffer is free when no array refers to the memory: numpy's views (slices,
-        reshapes, transposes) all refer to the array that owns it, so the owner's
-        reference count is then what it was when the buffer was made."""
-        dtype = np.dtype(dtype)
-        size = int(np.prod(shape))
-        best = None
-        for entry in self._buffers:
-            buf = entry[0]
-            if buf.dtype == dtype and buf.size >= size and self._refs(entry) == entry[2] \
-                    and (best is None or buf.size < best[0].size):
-                best = entry
-        if best is None:
-            buf = aligned_empty(size, dtype)
-            best = [buf, buf if buf.base is None else buf.base, 0]
-            best[2] = self._refs(best)  # (no array made from it yet)
-            self._buffers.append(best)
-        return best[0][:size].reshape(shape)
-
-    @staticmethod
-    def _refs(entry) -> int:
-        return sys.getrefcount(entry[1])
-
-    def map(self, fn) -> list:
-        if self._pool is None:
-            return [fn(sl) for sl in self.slices]
-        futures = [self._pool.submit(fn, sl) for sl in self.slices[1:]]
-        return [fn(self.slices[0])] + [f.result() for f in futures]
-
-    def sum(self, fn):
-        parts = self.map(fn)
-        total = parts[0]
-        for part in parts[1:]:
-            total = total + part
-        return total
-
-    def close(self) -> None:
-        self._buffers = []
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
-
-class _Serial(RowSplit):
-    """All rows in the calling thread (and no memory kept: arrays are numpy's own)."""
-
-    def __init__(self):
-        self.slices, self._pool = [slice(None)], None
-
-    def empty(self, shape, dtype=np.float32) -> np.ndarray:
-        return np.empty(shape, dtype)
-
-
-SERIAL = _Serial()
-
-
-def matmul_rows(A, B, rows: RowSplit = SERIAL, out=None) -> np.ndarray:
-    """:math:`AB` with the rows of A split over ``rows``."""
-    if out is None:
-        out = np.empty((A.shape[0], B.shape[1]), np.result_type(A, B))
-    rows.map(lambda sl: np.matmul(A[sl], B, out=out[sl]))
-    return out
-
-
-def gram_rows(A, R, rows: RowSplit = SERIAL) -> np.ndarray:
-    """:math:`A^TR` (float64) as a sum of the row slices' products, each formed as
-    :math:`(R^TA)^T` (OpenBLAS packs the narrow R^T instead of the n x d A: 20-40 % faster
-    at n = 100,000, d = 101 and 5-30 columns)."""
-    return rows.sum(lambda sl: (R[sl].T @ A[sl]).T.astype(np.float64))
-
-
-def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
-    """``A[:, cols]`` (C order), the rows split over ``rows``."""
-    out = rows.empty((A.shape[0], len(cols)), A.dtype)
-    rows.map(lambda sl: np.take(A[sl], cols, axis=1, out=out[sl]))
-    return out
 
 
 def _advance_loop(E, dE, t, B1, B2, beta, nb, U):

@@ -55,7 +55,7 @@ class Anchor:
     def __init__(self, design, pen: np.ndarray, D: np.ndarray, lam_a: float,
                  leverages: bool, X32=None, keep_u: bool = False, rows=None,
                  rhs: np.ndarray | None = None, source: np.ndarray | None = None):
-        self._rows = rows  # a RowSplit of the batched path (glm/_alo_kernels.py), or None
+        self._rows = rows  # a RowSplit of the batched path (glm/_row_split.py), or None
         #: A^T rhs from the pass that forms the Gram (float32 X; dense only), else None
         self.rhs_product = None
         if isinstance(X32, np.ndarray):
@@ -191,7 +191,7 @@ def _gram32(X32: np.ndarray, D: np.ndarray, fit_intercept: bool, rows=None,
     """:math:`A^T\\mathrm{diag}(D)A` from float32 X (about twice as fast as float64):
     symmetric float32 products over row blocks of 2048, summed in float64 (relative
     error about 1e-6, far below what an anchor's model needs). The rows are split over
-    ``rows`` (a :class:`ridgekit.glm._alo_kernels.RowSplit`); without one, over the
+    ``rows`` (a :class:`ridgekit.glm._row_split.RowSplit`); without one, over the
     workers of :func:`ridgekit._blas_split.blas_pass` (one single-threaded syrk per
     worker: 2.2x faster than one two-threaded syrk per block at n = 100,000, p = 100).
     With ``rhs`` (n,), also :math:`A^T` rhs from the same blocks, while they are in

@@ -287,3 +287,19 @@ def test_alo_path_names_bad_eval_weights(rng, bad, match):
         v = bad
     with pytest.raises(ValueError, match=match):
         alo_path(problem, problem.default_alphas(3), eval_weights=v)
+
+
+def test_take_columns_is_fancy_indexing_and_checks_its_indices(rng):
+    n = 3 * kern._CHUNK + 5
+    A = rng.normal(size=(n, 9)).astype(np.float32)
+    rows = _row_split.RowSplit(n, 2)
+    try:
+        for cols in ([0, 2, 3, 8], [8, 1, 1], [4], []):
+            got = _row_split.take_columns(A, cols, rows)
+            assert got.flags.c_contiguous and got.shape == (n, len(cols))
+            np.testing.assert_array_equal(got, A[:, cols])
+        for bad in ([9], [-1], [0, 12]):  # never wrapped around
+            with pytest.raises(IndexError, match="outside"):
+                _row_split.take_columns(A, bad, rows)
+    finally:
+        rows.close()

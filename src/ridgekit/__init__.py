@@ -29,6 +29,8 @@ _LAZY = {
     "Moments": "ridgekit.moments",
     "FoldMoments": "ridgekit.moments",
     "Spectrum": "ridgekit.spectrum",
+    "free_work_memory": "ridgekit._memory",
+    "set_work_memory": "ridgekit._memory",
 }
 
 #: subpackages reachable as attributes (``ridgekit.select``), imported on first access

@@ -58,9 +58,9 @@ class Design:
         if self._x32 is not None or self.sparse \
                 or self._X.dtype != np.float64:
             return self.float32(), None
-        from ridgekit._memory import aligned_empty
+        from ridgekit._memory import WORK
 
-        return aligned_empty(self._X.shape, np.float32), self._X
+        return WORK.empty(self._X.shape, np.float32), self._X
 
     def adopt_float32(self, X32: np.ndarray, total: float) -> None:
         """Keep X32, filled from :meth:`float32_target`'s source by a caller's pass, as the

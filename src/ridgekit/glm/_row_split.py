@@ -9,11 +9,9 @@ splits into independent row slices; the numba loops that run on them live in
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from ridgekit._memory import aligned_empty
+from ridgekit._memory import WORK
 
 __all__ = ["RowSplit", "SERIAL", "CHUNK", "matmul_rows", "gram_rows", "take_columns"]
 
@@ -48,40 +46,19 @@ class RowSplit:
                       for c in np.cumsum(share)[:-1] / share.sum()] + [n]
         self.slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         self._pool = None
-        self._buffers = []  # flat arrays that empty() hands out again once released
         if k > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=k - 1)
 
     def empty(self, shape, dtype=np.float32) -> np.ndarray:
-        """An uninitialized C-ordered array in memory that an earlier array of the path
-        held and has released, when one is large enough (else new memory, kept for
-        later; :func:`ridgekit._memory.aligned_empty`). Every iteration of the path makes
-        (n, m) blocks (directions, weights, column takes) as the last ones die; fresh
-        memory costs a page fault and the kernel's zeroing per page.
-
-        A buffer is free when no array refers to the memory: numpy's views (slices,
-        reshapes, transposes) all refer to the array that owns it, so the owner's
-        reference count is then what it was when the buffer was made."""
-        dtype = np.dtype(dtype)
-        size = int(np.prod(shape))
-        best = None
-        for entry in self._buffers:
-            buf = entry[0]
-            if buf.dtype == dtype and buf.size >= size and self._refs(entry) == entry[2] \
-                    and (best is None or buf.size < best[0].size):
-                best = entry
-        if best is None:
-            buf = aligned_empty(size, dtype)
-            best = [buf, buf if buf.base is None else buf.base, 0]
-            best[2] = self._refs(best)  # (no array made from it yet)
-            self._buffers.append(best)
-        return best[0][:size].reshape(shape)
-
-    @staticmethod
-    def _refs(entry) -> int:
-        return sys.getrefcount(entry[1])
+        """An uninitialized C-ordered array from the process's work memory
+        (:data:`ridgekit._memory.WORK`): memory that an earlier array of this path, or of
+        an earlier fit, held and has released, when a buffer is large enough. Every
+        iteration of the path makes (n, m) blocks (directions, weights, column takes) as
+        the last ones die; fresh memory costs a page fault and the kernel's zeroing per
+        page."""
+        return WORK.empty(shape, dtype)
 
     def map(self, fn) -> list:
         if self._pool is None:
@@ -97,7 +74,6 @@ class RowSplit:
         return total
 
     def close(self) -> None:
-        self._buffers = []
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -132,7 +108,15 @@ def gram_rows(A, R, rows: RowSplit = SERIAL) -> np.ndarray:
 
 
 def take_columns(A, cols, rows: RowSplit = SERIAL) -> np.ndarray:
-    """``A[:, cols]`` (C order), the rows split over ``rows``."""
-    out = rows.empty((A.shape[0], len(cols)), A.dtype)
-    rows.map(lambda sl: np.take(A[sl], cols, axis=1, out=out[sl]))
+    """``A[:, cols]`` (C order), the rows split over ``rows``. The indices are checked
+    here once: ``np.take`` then runs with ``mode="wrap"``, since with its default
+    ("raise") it writes into a temporary of the output's size and copies that into
+    ``out`` -- fresh memory and a second pass on every call (0.63 against 0.32 ms and 96
+    page faults against none, 17 of 30 columns at n = 100,000)."""
+    cols = np.asarray(cols, np.intp)
+    if cols.size and (cols.min() < 0 or cols.max() >= A.shape[1]):
+        raise IndexError(f"take_columns: column indices outside [0, {A.shape[1]})")
+    out = rows.empty((A.shape[0], cols.size), A.dtype)
+    if cols.size:
+        rows.map(lambda sl: np.take(A[sl], cols, axis=1, out=out[sl], mode="wrap"))
     return out

@@ -38,10 +38,7 @@ VIEWS = [lambda a: a[:, 1:], lambda a: a.T, lambda a: a.reshape(-1), lambda a: a
 def work(monkeypatch):
     """A fresh process work memory (256 MB), so that no earlier test's buffers count."""
     fresh = WorkMemory(256 * 2**20)
-    monkeypatch.setattr(_memory, "WORK", fresh)
-    import ridgekit.glm._row_split as row_split
-
-    monkeypatch.setattr(row_split, "WORK", fresh)
+    monkeypatch.setattr(_memory, "WORK", fresh)  # (every user looks it up at each call)
     return fresh
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ridgekit._memory import WORK
+from ridgekit import _memory
 from ridgekit.glm._row_split import (  # the slices the loops run on (re-exported)
     CHUNK,
     SERIAL,
@@ -507,7 +507,7 @@ def basis_rows(X, B, b, rows: RowSplit = SERIAL):
     r""":math:`U = XB + \mathbf 1b^T` and its squared row norms :math:`q_i = \sum_jU_{ij}^2`
     (float64), block by block of rows: each block's product is shifted and summed while
     it is in cache (no second pass over U, no :math:`U\circ U` stored)."""
-    U = WORK.empty((X.shape[0], B.shape[1]), np.result_type(X, B))
+    U = _memory.WORK.empty((X.shape[0], B.shape[1]), np.result_type(X, B))
     q = np.empty(X.shape[0])
     b = np.asarray(b, U.dtype)
     no_squares = np.empty((1, 1), U.dtype)  # not written: store=False

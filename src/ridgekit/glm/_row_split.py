@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ridgekit._memory import WORK
+from ridgekit import _memory
 
 __all__ = ["RowSplit", "SERIAL", "CHUNK", "matmul_rows", "gram_rows", "take_columns"]
 
@@ -58,7 +58,7 @@ class RowSplit:
         iteration of the path makes (n, m) blocks (directions, weights, column takes) as
         the last ones die; fresh memory costs a page fault and the kernel's zeroing per
         page."""
-        return WORK.empty(shape, dtype)
+        return _memory.WORK.empty(shape, dtype)
 
     def map(self, fn) -> list:
         if self._pool is None:
